@@ -1,0 +1,80 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import {
+  type ApiKeyHasher,
+  type ApiKeyStore,
+  type Clock,
+  type CursorCodec,
+  type EpochStore,
+  type IdGenerator,
+  systemClock,
+  uuidV7Generator,
+} from "@meridian/core";
+import { requestId } from "hono/request-id";
+import type { AppEnv, ClientIpResolver } from "./env.ts";
+import { errorHandler, notFoundHandler } from "./error-handler.ts";
+import type { AppLogger } from "./logger.ts";
+import { accessLog } from "./middleware/access-log.ts";
+import { apiKeyAuth } from "./middleware/api-key.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { epochRoutes } from "./routes/epochs.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { visitRoutes } from "./routes/visit.ts";
+
+/** Everything the app needs from outside; each front door (Lambda, sandbox, tests) wires its own. */
+export interface AppDeps {
+  epochs: EpochStore;
+  apiKeys: ApiKeyStore;
+  hasher: ApiKeyHasher;
+  cursors: CursorCodec;
+  clientIp: ClientIpResolver;
+  logger: AppLogger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Id the front door already gave this request (API Gateway's requestId); a UUID otherwise. */
+  frontDoorRequestId?: (c: import("./env.ts").AppContext) => string | undefined;
+  /** See ApiKeyAuthOptions.cacheTtlMs. */
+  apiKeyCacheTtlMs?: number;
+}
+
+/** AppDeps with defaults filled in, as routes see them. */
+export type RouteDeps = AppDeps & { clock: Clock; ids: IdGenerator };
+
+export type MeridianApp = OpenAPIHono<AppEnv>;
+
+/**
+ * Builds the one Meridian HTTP app. Lambda exports `handle(createApp(deps))`, the sandbox serves it with
+ * @hono/node-server, tests call `app.request()`.
+ *
+ * @example
+ * const app = createApp({ epochs, apiKeys, hasher, cursors, clientIp: () => "127.0.0.1", logger: jsonLogger });
+ * const res = await app.request("/health");
+ */
+export function createApp(deps: AppDeps): MeridianApp {
+  const full: RouteDeps = { ...deps, clock: deps.clock ?? systemClock, ids: deps.ids ?? uuidV7Generator };
+  const app = new OpenAPIHono<AppEnv>();
+  const onError = errorHandler(deps.logger);
+
+  app.use(
+    requestId({
+      generator: (c) => deps.frontDoorRequestId?.(c as import("./env.ts").AppContext) ?? crypto.randomUUID(),
+    }),
+  );
+  app.use(accessLog(deps.logger));
+
+  const auth = apiKeyAuth({ apiKeys: deps.apiKeys, hasher: deps.hasher, cacheTtlMs: deps.apiKeyCacheTtlMs });
+  visitRoutes(app, full);
+  healthRoutes(app, full);
+  epochRoutes(app, full, auth);
+  docsRoutes(app);
+
+  app.onError(onError);
+  const notFound = notFoundHandler(() => app.routes);
+  app.notFound((c) => {
+    try {
+      return notFound(c);
+    } catch (error) {
+      return onError(error as Error, c);
+    }
+  });
+  return app;
+}

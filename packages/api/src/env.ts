@@ -1,0 +1,16 @@
+import type { ApiKeyPrincipal } from "@meridian/core";
+import type { Context } from "hono";
+import type { RequestIdVariables } from "hono/request-id";
+
+export type AppVariables = RequestIdVariables & {
+  apiKey: ApiKeyPrincipal;
+  body: unknown;
+};
+
+/** Hono environment of the Meridian app; `Bindings` depend on the front door (Lambda event, Node socket). */
+export type AppEnv = { Variables: AppVariables; Bindings: Record<string, unknown> };
+
+export type AppContext = Context<AppEnv>;
+
+/** Finds the caller's IP from what the front door vouches for, never from client-supplied headers. */
+export type ClientIpResolver = (c: AppContext) => string;

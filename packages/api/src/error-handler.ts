@@ -1,0 +1,83 @@
+import { AppError, DependencyUnavailableError } from "@meridian/core";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./env.ts";
+import { MethodNotAllowedError, RouteNotFoundError } from "./errors.ts";
+import type { AppLogger } from "./logger.ts";
+
+const STATUS_CODES: Record<number, string> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "TOO_MANY_REQUESTS",
+};
+
+interface ErrorBody {
+  error: { code: string; message: string; requestId: string; details?: Record<string, unknown> };
+}
+
+/**
+ * The one place where failures become responses: `{ error: { code, message, requestId } }`.
+ * 5xx responses carry a generic message; the real error goes to the log with the request id.
+ */
+export function errorHandler(logger: AppLogger) {
+  return (err: Error, c: Context<AppEnv>) => {
+    const requestId = c.get("requestId") ?? "unknown";
+    let status = 500;
+    let code = "INTERNAL";
+    let message = "Internal server error";
+    let details: Record<string, unknown> | undefined;
+
+    if (err instanceof AppError) {
+      status = err.status;
+      code = err.code;
+      if (err.expose) {
+        message = err.message;
+        details = err.details;
+      }
+      if (err instanceof DependencyUnavailableError) {
+        message = "Service temporarily unavailable, retry later";
+        c.header("Retry-After", String(err.retryAfterSeconds));
+      }
+      if (err instanceof MethodNotAllowedError) c.header("Allow", err.allow.join(", "));
+    } else if (err instanceof HTTPException && err.status < 500) {
+      status = err.status;
+      code = STATUS_CODES[status] ?? "BAD_REQUEST";
+      message = err.message || code;
+    }
+
+    if (status >= 500) logger.error("request failed", { requestId, error: err });
+    const body: ErrorBody = { error: { code, message, requestId } };
+    if (details) body.error.details = details;
+    return c.json(body, status as ContentfulStatusCode);
+  };
+}
+
+function compile(path: string): RegExp {
+  const pattern = path
+    .split("/")
+    .map((part) =>
+      part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    )
+    .join("/");
+  return new RegExp(`^${pattern}/?$`);
+}
+
+/** 404 for an unknown path, 405 with `Allow` when the path exists under other methods. */
+export function notFoundHandler(routes: () => { method: string; path: string }[]) {
+  return (c: Context<AppEnv>) => {
+    const path = c.req.path;
+    const allow = new Set<string>();
+    for (const route of routes()) {
+      if (route.method !== "ALL" && compile(route.path).test(path)) allow.add(route.method);
+    }
+    if (allow.has("GET")) allow.add("HEAD");
+    if (allow.size > 0) throw new MethodNotAllowedError(c.req.method, path, [...allow].sort());
+    throw new RouteNotFoundError(c.req.method, path);
+  };
+}

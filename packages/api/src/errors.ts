@@ -1,0 +1,49 @@
+import { AppError } from "@meridian/core";
+
+/** Transport-level failures: they exist only because HTTP carries the request. */
+export class MalformedJsonError extends AppError {
+  readonly status = 400;
+  readonly code = "MALFORMED_JSON";
+
+  constructor() {
+    super("Request body is not valid JSON");
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  readonly status = 413;
+  readonly code = "PAYLOAD_TOO_LARGE";
+
+  constructor(limitBytes: number) {
+    super(`Request body exceeds ${limitBytes} bytes`);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+  readonly code = "UNSUPPORTED_MEDIA_TYPE";
+
+  constructor(contentType: string) {
+    super(`Content-Type ${contentType} is not supported; send application/json`);
+  }
+}
+
+export class RouteNotFoundError extends AppError {
+  readonly status = 404;
+  readonly code = "ROUTE_NOT_FOUND";
+
+  constructor(method: string, path: string) {
+    super(`No route for ${method} ${path}`);
+  }
+}
+
+export class MethodNotAllowedError extends AppError {
+  readonly status = 405;
+  readonly code = "METHOD_NOT_ALLOWED";
+  readonly allow: string[];
+
+  constructor(method: string, path: string, allow: string[]) {
+    super(`${method} is not allowed on ${path}; allowed: ${allow.join(", ")}`);
+    this.allow = allow;
+  }
+}

@@ -1,0 +1,78 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
+import { z } from "zod";
+import type { AppEnv } from "../env.ts";
+
+const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe("Stable machine-readable code, e.g. VALIDATION_FAILED"),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .meta({ id: "Error" });
+
+type Operation = {
+  summary?: string;
+  description?: string;
+  security?: unknown[];
+  parameters?: { name: string; in: string; required?: boolean; description?: string }[];
+  requestBody?: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, { description: string }>;
+};
+
+function operationHtml(
+  method: string,
+  path: string,
+  op: Operation,
+): HtmlEscapedString | Promise<HtmlEscapedString> {
+  const params = op.parameters ?? [];
+  const body = op.requestBody?.content["application/json"]?.schema;
+  return html`<section>
+  <h2><span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code></h2>
+  <p>${op.summary ?? ""}${op.security?.length ? " · needs x-api-key" : ""}</p>
+  ${op.description ? html`<p>${op.description}</p>` : ""}
+  ${params.length ? html`<h3>Parameters</h3><ul>${params.map((p) => html`<li><code>${p.name}</code> (${p.in}${p.required ? ", required" : ""}) ${p.description ?? ""}</li>`)}</ul>` : ""}
+  ${body ? html`<h3>JSON body</h3><pre>${JSON.stringify(body, null, 2)}</pre>` : ""}
+  <h3>Responses</h3><ul>${Object.entries(op.responses).map(([status, r]) => html`<li><b>${status}</b> ${r.description}</li>`)}</ul>
+</section>`;
+}
+
+/** `GET /openapi.json` (OpenAPI 3.1 from the route schemas) and a self-contained reference page at `/docs`. */
+export function docsRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openAPIRegistry.register("Error", ErrorSchema);
+  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "x-api-key",
+  });
+  const info = { title: "Meridian API", version: "0.1.0", description: "Record and read timestamps." };
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  const openapi = () => {
+    document ??= app.getOpenAPI31Document({ openapi: "3.1.0", info });
+    return document;
+  };
+
+  app.get("/openapi.json", (c) => c.json(openapi()));
+  app.get("/docs", (c) => {
+    const doc = openapi();
+    const sections = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, Operation>).map(([method, op]) =>
+        operationHtml(method, path, op),
+      ),
+    );
+    return c.html(html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${info.title} reference</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>${raw(`body{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
+section{border-top:1px solid #ddd;padding:.5rem 0}h2{font-size:1.1rem}h3{font-size:.95rem;margin-bottom:.2rem}
+pre{background:#f6f6f6;padding:.6rem;overflow:auto;font-size:.85rem}.m{display:inline-block;min-width:3.5rem;padding:.05rem .4rem;border-radius:4px;color:#fff;font-size:.8rem;text-align:center}
+.get{background:#2b7bb9}.post{background:#3a9b4a}.patch{background:#b98a2b}.delete{background:#b93a2b}`)}</style></head>
+<body><h1>${info.title}</h1><p>${info.description} Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).
+Errors are <code>{"error": {"code", "message", "requestId"}}</code>; every response has an <code>X-Request-Id</code> header.</p>
+${sections}</body></html>`);
+  });
+}

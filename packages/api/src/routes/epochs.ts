@@ -1,0 +1,111 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import {
+  EpochPageSchema,
+  EpochSchema,
+  getEpoch,
+  ListEpochsQuerySchema,
+  listEpochs,
+  parseInput,
+  type RecordEpochBody,
+  RecordEpochBodySchema,
+  recordEpoch,
+} from "@meridian/core";
+import type { MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { RouteDeps } from "../app.ts";
+import type { AppEnv } from "../env.ts";
+import { jsonBody } from "../middleware/json-body.ts";
+import { errorResponse, mount } from "./route.ts";
+
+const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\x21-\x7e]+$/, "visible ASCII characters only");
+
+const security = [{ ApiKey: [] }];
+const authErrors = { 401: errorResponse("Missing, unknown or revoked API key") };
+
+export function epochRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, auth: MiddlewareHandler<AppEnv>) {
+  mount(
+    app,
+    {
+      method: "post",
+      path: "/epoch",
+      summary: "Record the current instant",
+      description:
+        "Stores `{id, epoch, ip}` and returns it. With `Idempotency-Key`, a retry returns the first record " +
+        "(header `Idempotent-Replayed: true`) and writes nothing.",
+      security,
+      request: {
+        headers: z.object({ "idempotency-key": IdempotencyKeySchema.optional() }),
+        body: { required: false, content: { "application/json": { schema: RecordEpochBodySchema } } },
+      },
+      responses: {
+        201: { description: "Recorded", content: { "application/json": { schema: EpochSchema } } },
+        400: errorResponse("Malformed JSON or a field violates the schema"),
+        ...authErrors,
+        413: errorResponse("Body over 64 KiB"),
+        415: errorResponse("Body is not application/json"),
+        422: errorResponse("Idempotency-Key reused with a different body"),
+        503: errorResponse("Database unavailable; retry after Retry-After seconds"),
+      },
+    },
+    auth,
+    jsonBody(RecordEpochBodySchema, { optional: true }),
+    async (c) => {
+      const header = c.req.header("idempotency-key");
+      const key =
+        header === undefined ? undefined : parseInput(IdempotencyKeySchema, header, "Idempotency-Key");
+      const { epoch, replayed } = await recordEpoch(deps, {
+        ip: deps.clientIp(c),
+        body: c.get("body") as RecordEpochBody,
+        idempotency: key === undefined ? undefined : { scope: c.get("apiKey").id, key },
+      });
+      if (replayed) c.header("Idempotent-Replayed", "true");
+      c.header("Location", `/epochs/${epoch.id}`);
+      return c.json(epoch, 201);
+    },
+  );
+
+  mount(
+    app,
+    {
+      method: "get",
+      path: "/epochs",
+      summary: "List epochs, newest first",
+      security,
+      request: { query: ListEpochsQuerySchema },
+      responses: {
+        200: { description: "A page", content: { "application/json": { schema: EpochPageSchema } } },
+        400: errorResponse("Bad limit or cursor"),
+        ...authErrors,
+        503: errorResponse("Database unavailable"),
+      },
+    },
+    auth,
+    async (c) => {
+      const query = parseInput(ListEpochsQuerySchema, c.req.query(), "(query)");
+      return c.json(await listEpochs(deps, query));
+    },
+  );
+
+  mount(
+    app,
+    {
+      method: "get",
+      path: "/epochs/{id}",
+      summary: "Get one epoch",
+      security,
+      request: { params: z.object({ id: z.uuid() }) },
+      responses: {
+        200: { description: "The epoch", content: { "application/json": { schema: EpochSchema } } },
+        ...authErrors,
+        404: errorResponse("No epoch with that id"),
+        503: errorResponse("Database unavailable"),
+      },
+    },
+    auth,
+    async (c) => c.json(await getEpoch(deps, c.req.param("id") ?? "")),
+  );
+}

@@ -1,0 +1,27 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import type { RouteDeps } from "../app.ts";
+import type { AppEnv } from "../env.ts";
+import { errorResponse, mount } from "./route.ts";
+
+const HealthSchema = z.object({ status: z.literal("ok") }).meta({ id: "Health" });
+const ok = { description: "Healthy", content: { "application/json": { schema: HealthSchema } } };
+
+export function healthRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps) {
+  mount(app, { method: "get", path: "/health", summary: "Liveness (no I/O)", responses: { 200: ok } }, (c) =>
+    c.json({ status: "ok" }),
+  );
+  mount(
+    app,
+    {
+      method: "get",
+      path: "/health/ready",
+      summary: "Readiness: the table answers",
+      responses: { 200: ok, 503: errorResponse("The table is unreachable") },
+    },
+    async (c) => {
+      await deps.epochs.ping();
+      return c.json({ status: "ok" });
+    },
+  );
+}

@@ -1,0 +1,51 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { type Epoch, EpochSchema, recordEpoch } from "@meridian/core";
+import { html } from "hono/html";
+import type { RouteDeps } from "../app.ts";
+import type { AppEnv } from "../env.ts";
+import { errorResponse, mount } from "./route.ts";
+
+function page(epoch: Epoch) {
+  const when = new Date(epoch.epoch * 1000).toISOString();
+  return html`<!doctype html>
+<html lang="en">
+  <head><meta charset="utf-8"><title>Meridian</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}code{background:#f3f3f3;padding:.1rem .3rem}</style>
+  </head>
+  <body>
+    <h1>Visit recorded</h1>
+    <p>At <time datetime="${when}">${when}</time> (epoch <code>${epoch.epoch}</code>) from <code>${epoch.ip}</code>.</p>
+    <p>Record id <code>${epoch.id}</code>. API reference: <a href="/docs">/docs</a>.</p>
+  </body>
+</html>`;
+}
+
+export function visitRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps) {
+  mount(
+    app,
+    {
+      method: "get",
+      path: "/",
+      summary: "Record a visit",
+      description:
+        "Public. Records the current instant and the caller's IP; HTML when the client prefers text/html.",
+      responses: {
+        200: {
+          description: "The recorded visit",
+          content: {
+            "application/json": { schema: EpochSchema },
+            "text/html": { schema: { type: "string" } },
+          },
+        },
+        503: errorResponse("Database unavailable"),
+      },
+    },
+    async (c) => {
+      const { epoch } = await recordEpoch(deps, { ip: deps.clientIp(c), body: {} });
+      c.header("Cache-Control", "no-store");
+      c.header("Vary", "Accept");
+      return c.req.header("accept")?.includes("text/html") ? c.html(page(epoch)) : c.json(epoch);
+    },
+  );
+}

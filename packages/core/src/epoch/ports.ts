@@ -1,0 +1,24 @@
+import type { Epoch } from "./epoch.ts";
+
+/** Identifies one client request for safe retries: the key is scoped to the API key that sent it. */
+export interface IdempotencyToken {
+  scope: string;
+  key: string;
+  /** Hash of the request body; the same key with another body is refused. */
+  fingerprint: string;
+}
+
+export interface EpochStore {
+  /** Writes a new epoch; resolves only once it is durably stored. */
+  put(epoch: Epoch): Promise<void>;
+  /**
+   * Writes the epoch unless the token was seen before, in which case nothing is written and the first
+   * record is returned. Throws IdempotencyKeyReusedError when the fingerprint differs.
+   */
+  putOnce(epoch: Epoch, token: IdempotencyToken): Promise<{ epoch: Epoch; replayed: boolean }>;
+  get(id: string): Promise<Epoch | undefined>;
+  /** Newest first; only epochs whose id sorts before `beforeId` when given. At most `limit` items. */
+  listNewest(limit: number, beforeId?: string): Promise<Epoch[]>;
+  /** Cheap round trip proving the store is reachable. */
+  ping(): Promise<void>;
+}

@@ -1,0 +1,80 @@
+import { parseArgs } from "node:util";
+import { jsonLogger } from "@meridian/api";
+import { ConfigError, parseEnv } from "@meridian/core";
+import { z } from "zod";
+import { JavaMissingError } from "../dynamodb-local.ts";
+import { startSandbox } from "../sandbox.ts";
+
+const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
+
+Runs Meridian on 127.0.0.1: DynamoDB Local, the tables, a development API key and the HTTP API.
+  --in-memory   keep nothing (default: data persists under .meridian/)
+  --port <n>    API port (default: $PORT or 3000)
+Environment: PORT, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_FORMAT=pretty|json`;
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  MERIDIAN_DEV_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  MERIDIAN_HOME: z.string().min(1).default(".meridian"),
+  LOG_FORMAT: z.enum(["pretty", "json"]).default("pretty"),
+});
+
+// The SDK warns on Node 20 about releases we do not install (the lockfile pins it); keep the terminal quiet.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      "in-memory": { type: "boolean" },
+      port: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const env = parseEnv(EnvSchema, { ...process.env, ...(values.port ? { PORT: values.port } : {}) });
+  const started = performance.now();
+  const sandbox = await startSandbox({
+    port: env.PORT,
+    home: values["in-memory"] ? null : env.MERIDIAN_HOME,
+    dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
+    devApiKey: env.MERIDIAN_DEV_API_KEY,
+    logger: env.LOG_FORMAT === "json" ? jsonLogger : undefined,
+  });
+
+  console.log(`
+Meridian sandbox ready in ${Math.round(performance.now() - started)} ms
+  API        ${sandbox.url}          (docs: ${sandbox.url}/docs)
+  DynamoDB   ${sandbox.dynamodbEndpoint}${env.DYNAMODB_ENDPOINT ? " (external)" : values["in-memory"] ? " (in memory)" : ` (data in ${env.MERIDIAN_HOME}/dynamodb)`}
+  API key    ${sandbox.devApiKey}
+
+  curl -s -X POST ${sandbox.url}/epoch -H 'x-api-key: ${sandbox.devApiKey}'
+Press Ctrl-C to stop.
+`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    await sandbox.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGHUP", () => void stop("SIGHUP"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof JavaMissingError || error instanceof ConfigError) {
+    console.error(error.message);
+  } else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    console.error(`Port is already in use: ${(error as Error).message}. Set PORT or pass -- --port <n>.`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

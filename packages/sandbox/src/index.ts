@@ -1,0 +1,4 @@
+export * from "./dynamodb-local.ts";
+export * from "./home.ts";
+export * from "./pretty-logger.ts";
+export * from "./sandbox.ts";
