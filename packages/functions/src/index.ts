@@ -1,2 +1,3 @@
 export * from "./config.ts";
+export * from "./secret.ts";
 export * from "./wiring.ts";

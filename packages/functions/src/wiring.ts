@@ -9,7 +9,10 @@ export type FrontDoor = Pick<AppDeps, "clientIp" | "logger" | "frontDoorRequestI
  * Wires the one app to DynamoDB. Lambda and the sandbox both call this; only the front door differs
  * (how the caller IP and request id are found, how lines are logged).
  */
-export function createMeridianApp(config: RuntimeConfig, frontDoor: FrontDoor): MeridianApp {
+export function createMeridianApp(
+  config: RuntimeConfig & { appSecret: string },
+  frontDoor: FrontDoor,
+): MeridianApp {
   const db = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
   return createApp({
     ...frontDoor,

@@ -33,7 +33,7 @@ export interface Sandbox {
   dynamodbEndpoint: string;
   /** Pid of the DynamoDB Local JVM this sandbox started, if any. */
   dynamodbPid?: number;
-  config: RuntimeConfig;
+  config: RuntimeConfig & { appSecret: string };
   stop(): Promise<void>;
 }
 
@@ -54,7 +54,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   try {
     const tables = tableNames(options.tablePrefix ?? "meridian-local");
-    const config: RuntimeConfig = {
+    const config: RuntimeConfig & { appSecret: string } = {
       tables,
       appSecret: home.appSecret(),
       dynamodbEndpoint: endpoint,
