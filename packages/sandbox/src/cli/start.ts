@@ -3,6 +3,7 @@ import { jsonLogger } from "@meridian/api";
 import { ConfigError, parseEnv } from "@meridian/core";
 import { z } from "zod";
 import { JavaMissingError } from "../dynamodb-local.ts";
+import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
 import { startSandbox } from "../sandbox.ts";
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
@@ -45,10 +46,20 @@ async function main(): Promise<void> {
     logger: env.LOG_FORMAT === "json" ? jsonLogger : undefined,
   });
 
+  writeRunningSandbox(env.MERIDIAN_HOME, {
+    pid: process.pid,
+    url: sandbox.url,
+    dynamodbEndpoint: sandbox.dynamodbEndpoint,
+    tables: sandbox.config.tables,
+    appSecret: sandbox.config.appSecret,
+  });
+  const where = env.DYNAMODB_ENDPOINT
+    ? "external"
+    : `pid ${sandbox.dynamodbPid}, ${values["in-memory"] ? "in memory" : `data in ${env.MERIDIAN_HOME}/dynamodb`}`;
   console.log(`
 Meridian sandbox ready in ${Math.round(performance.now() - started)} ms
   API        ${sandbox.url}          (docs: ${sandbox.url}/docs)
-  DynamoDB   ${sandbox.dynamodbEndpoint}${env.DYNAMODB_ENDPOINT ? " (external)" : values["in-memory"] ? " (in memory)" : ` (data in ${env.MERIDIAN_HOME}/dynamodb)`}
+  DynamoDB   ${sandbox.dynamodbEndpoint} (${where})
   API key    ${sandbox.devApiKey}
 
   curl -s -X POST ${sandbox.url}/epoch -H 'x-api-key: ${sandbox.devApiKey}'
@@ -60,6 +71,7 @@ Press Ctrl-C to stop.
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
+    clearRunningSandbox(env.MERIDIAN_HOME);
     await sandbox.stop();
     process.exit(0);
   };
