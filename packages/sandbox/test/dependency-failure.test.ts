@@ -1,0 +1,73 @@
+import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { createMeridianApp } from "@meridian/functions";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, describe, expect, it } from "vitest";
+import { freePort } from "../src/dynamodb-local.ts";
+import { memoryLogger } from "./support.ts";
+
+const SECRET = "s".repeat(40);
+
+async function appOn(endpoint: string) {
+  const logger = memoryLogger();
+  const app = createMeridianApp(
+    {
+      tables: { epochs: "x-epochs", apiKeys: "x-api-keys" },
+      appSecret: SECRET,
+      dynamodbEndpoint: endpoint,
+      apiKeyCacheTtlMs: 0,
+    },
+    { clientIp: () => "192.0.2.10", logger },
+  );
+  return { app, logger };
+}
+
+describe("when DynamoDB fails", () => {
+  // SDK mocks only inject faults the real engine cannot produce on demand; restored after each test.
+  let mock: ReturnType<typeof mockClient> | undefined;
+  afterEach(() => mock?.restore());
+
+  it("answers 503 with Retry-After and no internals when the database is unreachable", async () => {
+    const { app, logger } = await appOn(`http://127.0.0.1:${await freePort()}`);
+
+    const res = await app.request("/", { headers: { accept: "application/json" } });
+
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
+    expect(body.error.code).toBe("SERVICE_UNAVAILABLE");
+    expect(body.error.message).toBe("Service temporarily unavailable, retry later");
+    expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|x-epochs|stack/i);
+    expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
+    expect((await app.request("/health/ready")).status).toBe(503);
+    expect(logger.lines.some((line) => line.includes("request failed"))).toBe(true);
+  });
+
+  it("never acknowledges a write that DynamoDB throttled", async () => {
+    mock = mockClient(DynamoDBDocumentClient);
+    mock.on(PutCommand).rejects(
+      new ProvisionedThroughputExceededException({ message: "Rate exceeded for table x-epochs", $metadata: {} }),
+    );
+    const { app } = await appOn("http://127.0.0.1:1");
+
+    const res = await app.request("/", { headers: { accept: "application/json" } });
+
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    expect(await res.text()).not.toContain("Rate exceeded");
+    expect(mock.commandCalls(PutCommand)).toHaveLength(1);
+  });
+
+  it("answers 500 with a generic message for an unexpected failure", async () => {
+    mock = mockClient(DynamoDBDocumentClient);
+    mock.on(PutCommand).rejects(new Error("ResourceNotFoundException: table x-epochs missing"));
+    const { app } = await appOn("http://127.0.0.1:1");
+
+    const res = await app.request("/", { headers: { accept: "application/json" } });
+
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error).toMatchObject({ code: "INTERNAL", message: "Internal server error" });
+    expect(JSON.stringify(body)).not.toContain("x-epochs");
+  });
+});

@@ -1,0 +1,275 @@
+import { createDocumentClient, DynamoApiKeyStore } from "@meridian/adapters";
+import { ApiKeyHasher, createApiKey, type Epoch, systemClock } from "@meridian/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Sandbox } from "../src/sandbox.ts";
+import { type Client, client, errorOf, startTestSandbox } from "./support.ts";
+
+let sandbox: Sandbox;
+let api: Client;
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox();
+  api = client(sandbox);
+});
+afterAll(() => sandbox.stop());
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe("GET /", () => {
+  it("records a visit and returns it as JSON by default", async () => {
+    const before = Date.now() / 1000;
+
+    const res = await api("/", { key: null });
+
+    expect(res.status).toBe(200);
+    const visit = (await res.json()) as Epoch;
+    expect(visit.id).toMatch(UUID);
+    expect(visit.ip).toBe("127.0.0.1");
+    expect(visit.epoch).toBeGreaterThanOrEqual(Math.floor(before));
+    const stored = await api(`/epochs/${visit.id}`);
+    expect(await stored.json()).toEqual(visit);
+  });
+
+  it("returns a small HTML page when the browser asks for text/html", async () => {
+    const res = await api("/", { key: null, headers: { accept: "text/html,application/xhtml+xml" } });
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const page = await res.text();
+    expect(page).toContain("Visit recorded");
+    expect(page).toContain("127.0.0.1");
+  });
+});
+
+describe("POST /epoch", () => {
+  it("records {id, epoch, ip} and answers 201 with a Location and a request id", async () => {
+    const res = await api("/epoch", { method: "POST" });
+
+    expect(res.status).toBe(201);
+    const epoch = (await res.json()) as Epoch;
+    expect(Object.keys(epoch).sort()).toEqual(["epoch", "id", "ip"]);
+    expect(epoch.id).toMatch(UUID);
+    expect(Math.abs(epoch.epoch - Date.now() / 1000)).toBeLessThan(60);
+    expect(epoch.epoch % 1).not.toBe(0);
+    expect(res.headers.get("location")).toBe(`/epochs/${epoch.id}`);
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("stores an optional label", async () => {
+    const res = await api("/epoch", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ label: "deploy finished" }),
+    });
+
+    expect(res.status).toBe(201);
+    const epoch = (await res.json()) as Epoch;
+    expect(epoch.label).toBe("deploy finished");
+    expect(await (await api(`/epochs/${epoch.id}`)).json()).toEqual(epoch);
+  });
+
+  it("takes the caller IP from the socket, never from X-Forwarded-For", async () => {
+    const res = await api("/epoch", {
+      method: "POST",
+      headers: { "x-forwarded-for": "6.6.6.6", "x-real-ip": "7.7.7.7", forwarded: "for=8.8.8.8" },
+    });
+
+    expect(((await res.json()) as Epoch).ip).toBe("127.0.0.1");
+  });
+
+  it("returns the first record for a retry with the same Idempotency-Key and writes nothing new", async () => {
+    const send = () => api("/epoch", { method: "POST", headers: { "idempotency-key": "order-42-attempt" } });
+
+    const first = await send();
+    const retries = await Promise.all([send(), send(), send()]);
+
+    expect(first.status).toBe(201);
+    const original = (await first.json()) as Epoch;
+    for (const retry of retries) {
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get("idempotent-replayed")).toBe("true");
+      expect(await retry.json()).toEqual(original);
+    }
+    const page = (await (await api("/epochs?limit=100")).json()) as { items: Epoch[] };
+    expect(page.items.filter((e) => e.id === original.id)).toHaveLength(1);
+    expect(page.items.filter((e) => e.epoch === original.epoch && e.id !== original.id)).toHaveLength(0);
+  });
+
+  it("scopes Idempotency-Key to the API key that sent it", async () => {
+    const db = createDocumentClient({ endpoint: sandbox.dynamodbEndpoint });
+    const { key: other } = await createApiKey(
+      {
+        apiKeys: new DynamoApiKeyStore(db, sandbox.config.tables.apiKeys),
+        hasher: new ApiKeyHasher(sandbox.config.appSecret),
+        clock: systemClock,
+      },
+      { name: "other client" },
+    );
+    const headers = { "idempotency-key": "shared-key" };
+
+    const mine = (await (await api("/epoch", { method: "POST", headers })).json()) as Epoch;
+    const theirs = (await (await api("/epoch", { method: "POST", headers, key: other })).json()) as Epoch;
+
+    expect(theirs.id).not.toBe(mine.id);
+    db.destroy();
+  });
+
+  it("refuses an Idempotency-Key reused with a different body (422)", async () => {
+    const headers = { "idempotency-key": "k-body", "content-type": "application/json" };
+    await api("/epoch", { method: "POST", headers, body: JSON.stringify({ label: "a" }) });
+
+    const res = await api("/epoch", { method: "POST", headers, body: JSON.stringify({ label: "b" }) });
+
+    expect(res.status).toBe(422);
+    expect((await errorOf(res)).code).toBe("IDEMPOTENCY_KEY_REUSED");
+  });
+});
+
+describe("bad input", () => {
+  const json = { "content-type": "application/json" };
+  const cases: { name: string; send: () => Promise<Response>; status: number; code: string; field?: string }[] = [
+    {
+      name: "malformed JSON",
+      send: () => api("/epoch", { method: "POST", headers: json, body: '{"label": ' }),
+      status: 400,
+      code: "MALFORMED_JSON",
+    },
+    {
+      name: "a field of the wrong type",
+      send: () => api("/epoch", { method: "POST", headers: json, body: '{"label": 42}' }),
+      status: 400,
+      code: "VALIDATION_FAILED",
+      field: "label",
+    },
+    {
+      name: "an unknown field",
+      send: () => api("/epoch", { method: "POST", headers: json, body: '{"lable": "x"}' }),
+      status: 400,
+      code: "VALIDATION_FAILED",
+      field: "lable",
+    },
+    {
+      name: "a body that is not an object",
+      send: () => api("/epoch", { method: "POST", headers: json, body: "[1,2]" }),
+      status: 400,
+      code: "VALIDATION_FAILED",
+      field: "(body)",
+    },
+    {
+      name: "a bad Idempotency-Key",
+      send: () => api("/epoch", { method: "POST", headers: { "idempotency-key": "x".repeat(200) } }),
+      status: 400,
+      code: "VALIDATION_FAILED",
+      field: "Idempotency-Key",
+    },
+    {
+      name: "a missing API key",
+      send: () => api("/epoch", { method: "POST", key: null }),
+      status: 401,
+      code: "API_KEY_MISSING",
+    },
+    {
+      name: "an unknown API key",
+      send: () => api("/epochs", { key: "mrd_not-a-real-key" }),
+      status: 401,
+      code: "API_KEY_INVALID",
+    },
+    {
+      name: "a body over 64 KiB",
+      send: () =>
+        api("/epoch", { method: "POST", headers: json, body: JSON.stringify({ label: "x".repeat(70_000) }) }),
+      status: 413,
+      code: "PAYLOAD_TOO_LARGE",
+    },
+    {
+      name: "a non-JSON content type",
+      send: () => api("/epoch", { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" }),
+      status: 415,
+      code: "UNSUPPORTED_MEDIA_TYPE",
+    },
+    { name: "an unknown route", send: () => api("/nope"), status: 404, code: "ROUTE_NOT_FOUND" },
+    { name: "a wrong method", send: () => api("/epochs", { method: "DELETE" }), status: 405, code: "METHOD_NOT_ALLOWED" },
+    {
+      name: "an unknown epoch id",
+      send: () => api("/epochs/01890000-0000-7000-8000-000000000000"),
+      status: 404,
+      code: "NOT_FOUND",
+    },
+    { name: "an id that is not a UUID", send: () => api("/epochs/abc"), status: 404, code: "NOT_FOUND" },
+    { name: "limit=0", send: () => api("/epochs?limit=0"), status: 400, code: "VALIDATION_FAILED", field: "limit" },
+    { name: "limit=abc", send: () => api("/epochs?limit=abc"), status: 400, code: "VALIDATION_FAILED", field: "limit" },
+    { name: "a forged cursor", send: () => api("/epochs?cursor=eyJiZWZvcmUiOiJ4In0.AAAA"), status: 400, code: "INVALID_CURSOR" },
+  ];
+
+  it.each(cases)("$name → $status $code", async ({ send, status, code, field }) => {
+    const res = await send();
+
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    const error = await errorOf(res);
+    expect(error.code).toBe(code);
+    expect(error.message.length).toBeGreaterThan(0);
+    expect(error.requestId).toBe(res.headers.get("x-request-id"));
+    if (field) expect(error.message.startsWith(`${field}:`)).toBe(true);
+  });
+
+  it("names the allowed methods on 405", async () => {
+    const res = await api("/epoch", { method: "GET" });
+
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+  });
+
+  it("refuses a revoked API key at once when the key cache is off", async () => {
+    const db = createDocumentClient({ endpoint: sandbox.dynamodbEndpoint });
+    const apiKeys = new DynamoApiKeyStore(db, sandbox.config.tables.apiKeys);
+    const { key, summary } = await createApiKey(
+      { apiKeys, hasher: new ApiKeyHasher(sandbox.config.appSecret), clock: systemClock },
+      { name: "to revoke" },
+    );
+    expect((await api("/epochs", { key })).status).toBe(200);
+
+    await apiKeys.revoke(summary.id, new Date().toISOString());
+    const res = await api("/epochs", { key });
+
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe("API_KEY_INVALID");
+    db.destroy();
+  });
+
+  it("keeps a client-chosen X-Request-Id for correlation", async () => {
+    const res = await api("/health", { headers: { "x-request-id": "trace-abc-123" } });
+
+    expect(res.headers.get("x-request-id")).toBe("trace-abc-123");
+  });
+});
+
+describe("health and docs", () => {
+  it("answers liveness and readiness", async () => {
+    expect(await (await api("/health", { key: null })).json()).toEqual({ status: "ok" });
+    expect(await (await api("/health/ready", { key: null })).json()).toEqual({ status: "ok" });
+  });
+
+  it("serves an OpenAPI 3.1 document generated from the route schemas", async () => {
+    const doc = (await (await api("/openapi.json", { key: null })).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    };
+
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths).sort()).toEqual(["/", "/epoch", "/epochs", "/epochs/{id}", "/health", "/health/ready"]);
+    expect(Object.keys(doc.paths["/epoch"] ?? {})).toEqual(["post"]);
+    expect(doc.components.schemas).toHaveProperty("Epoch");
+    expect(doc.components.schemas).toHaveProperty("RecordEpochBody");
+  });
+
+  it("serves a readable reference page at /docs", async () => {
+    const res = await api("/docs", { key: null });
+
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const page = await res.text();
+    expect(page).toContain("/epochs/{id}");
+    expect(page).toContain("Idempotency-Key");
+  });
+});

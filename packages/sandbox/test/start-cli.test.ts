@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const START = fileURLToPath(new URL("../src/cli/start.ts", import.meta.url));
+const homes: string[] = [];
+afterAll(() => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  apiKey: string;
+  enginePid: number;
+  output: () => string;
+}
+
+function newHome(): string {
+  const home = mkdtempSync(join(tmpdir(), "meridian-home-"));
+  homes.push(home);
+  return home;
+}
+
+/** Runs `npm start`'s program as a user would (a separate process) and waits for its banner. */
+function start(args: string[], env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ["--import", "tsx", START, "--port", "0", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = output.match(/API\s+(http:\/\/127\.0\.0\.1:\d+)/)?.[1];
+      const apiKey = output.match(/API key\s+(\S+)/)?.[1];
+      const enginePid = output.match(/\(pid (\d+)/)?.[1];
+      if (url && apiKey && enginePid && output.includes("Press Ctrl-C")) {
+        resolve({ child, url, apiKey, enginePid: Number(enginePid), output: () => output });
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`sandbox exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(running: Running): Promise<number | null> {
+  return new Promise((resolve) => {
+    running.child.once("exit", (code) => resolve(code));
+    running.child.kill("SIGTERM");
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("npm start", () => {
+  it("keeps data and the development key across restarts, and stops its JVM on SIGTERM", async () => {
+    const home = newHome();
+    const first = await start([], { MERIDIAN_HOME: home });
+    const created = await fetch(`${first.url}/epoch`, { method: "POST", headers: { "x-api-key": first.apiKey } });
+    const { id } = (await created.json()) as { id: string };
+
+    expect(await stop(first)).toBe(0);
+    expect(alive(first.enginePid)).toBe(false);
+    expect(first.output()).toMatch(/POST\s+\/epoch 201/);
+
+    const second = await start([], { MERIDIAN_HOME: home });
+    const read = await fetch(`${second.url}/epochs/${id}`, { headers: { "x-api-key": second.apiKey } });
+    expect(second.apiKey).toBe(first.apiKey);
+    expect(read.status).toBe(200);
+    expect(await stop(second)).toBe(0);
+  });
+
+  it("keeps nothing with --in-memory and uses MERIDIAN_DEV_API_KEY", async () => {
+    const home = newHome();
+    const devKey = "dev-key-from-the-environment-123";
+    const first = await start(["--in-memory"], { MERIDIAN_HOME: home, MERIDIAN_DEV_API_KEY: devKey });
+    const created = await fetch(`${first.url}/epoch`, { method: "POST", headers: { "x-api-key": devKey } });
+    const { id } = (await created.json()) as { id: string };
+    expect(first.apiKey).toBe(devKey);
+    await stop(first);
+
+    const second = await start(["--in-memory"], { MERIDIAN_HOME: home, MERIDIAN_DEV_API_KEY: devKey });
+    const read = await fetch(`${second.url}/epochs/${id}`, { headers: { "x-api-key": devKey } });
+    await stop(second);
+
+    expect(read.status).toBe(404);
+    expect(existsSync(join(home, "dynamodb"))).toBe(false);
+    expect(existsSync(join(home, "dev-api-key"))).toBe(false);
+  });
+
+  it("stops at once with install instructions when Java is missing", async () => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ["--import", "tsx", START, "--in-memory"], {
+      env: { ...process.env, PATH: dirname(process.execPath), MERIDIAN_HOME: newHome(), DYNAMODB_ENDPOINT: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk));
+
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+
+    expect(code).toBe(1);
+    expect(output).toContain("Java 17 or newer is needed");
+    expect(output).toContain("apt-get install");
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
