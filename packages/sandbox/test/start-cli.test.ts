@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -101,9 +101,11 @@ describe("npm start", () => {
   });
 
   it("stops at once with install instructions when Java is missing", async () => {
+    const bin = newHome();
+    symlinkSync(process.execPath, join(bin, "node"));
     const started = Date.now();
-    const child = spawn(process.execPath, ["--import", "tsx", START, "--in-memory"], {
-      env: { ...process.env, PATH: dirname(process.execPath), MERIDIAN_HOME: newHome(), DYNAMODB_ENDPOINT: "" },
+    const child = spawn(join(bin, "node"), ["--import", "tsx", START, "--in-memory", "--port", "0"], {
+      env: { ...process.env, PATH: bin, MERIDIAN_HOME: newHome(), DYNAMODB_ENDPOINT: "" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
