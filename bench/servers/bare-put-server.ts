@@ -1,0 +1,43 @@
+/**
+ * The baseline for bench/epoch-post.ts: a bare node:http server that writes each POST with one PutItem
+ * through the AWS SDK and answers 201 — no framework, no auth, no validation.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+
+const [endpoint, table] = process.argv.slice(2);
+const db = new DynamoDBClient({
+  endpoint,
+  region: "us-east-1",
+  credentials: { accessKeyId: "local", secretAccessKey: "local" },
+});
+
+const server = createServer((req, res) => {
+  req.resume();
+  req.on("end", async () => {
+    const id = randomUUID();
+    const epoch = Date.now() / 1000;
+    const ip = req.socket.remoteAddress ?? "unknown";
+    try {
+      await db.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: {
+            pk: { S: `EPOCH#${id.at(-1)}` },
+            sk: { S: id },
+            epoch: { N: String(epoch) },
+            ip: { S: ip },
+          },
+        }),
+      );
+      res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ id, epoch, ip }));
+    } catch {
+      res.writeHead(503).end();
+    }
+  });
+});
+server.listen(0, "127.0.0.1", () => {
+  const address = server.address();
+  if (typeof address === "object" && address) console.log(`LISTENING http://127.0.0.1:${address.port}`);
+});

@@ -1,0 +1,15 @@
+/** The sandbox's API (same app, same wiring as `npm start`) on an existing DynamoDB, for bench/epoch-post.ts. */
+import { createWriteStream } from "node:fs";
+import { prettyLogger, startSandbox } from "@meridian/sandbox";
+
+const [endpoint, prefix] = process.argv.slice(2);
+// The per-request log line is formatted and written as usual, to /dev/null instead of a terminal.
+const sink = createWriteStream("/dev/null");
+const sandbox = await startSandbox({
+  port: 0,
+  home: null,
+  dynamodbEndpoint: endpoint,
+  tablePrefix: prefix,
+  logger: prettyLogger((line) => sink.write(`${line}\n`)),
+});
+console.log(`LISTENING ${sandbox.url} ${sandbox.devApiKey}`);
