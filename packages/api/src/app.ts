@@ -9,12 +9,12 @@ import {
   systemClock,
   uuidV7Generator,
 } from "@meridian/core";
-import { requestId } from "hono/request-id";
-import type { AppEnv, ClientIpResolver } from "./env.ts";
+import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
 import { errorHandler, notFoundHandler } from "./error-handler.ts";
 import type { AppLogger } from "./logger.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import { apiKeyAuth } from "./middleware/api-key.ts";
+import { requestId } from "./middleware/request-id.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { epochRoutes } from "./routes/epochs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -31,7 +31,7 @@ export interface AppDeps {
   clock?: Clock;
   ids?: IdGenerator;
   /** Id the front door already gave this request (API Gateway's requestId); a UUID otherwise. */
-  frontDoorRequestId?: (c: import("./env.ts").AppContext) => string | undefined;
+  frontDoorRequestId?: (c: AppContext) => string | undefined;
   /** See ApiKeyAuthOptions.cacheTtlMs. */
   apiKeyCacheTtlMs?: number;
 }
@@ -54,11 +54,7 @@ export function createApp(deps: AppDeps): MeridianApp {
   const app = new OpenAPIHono<AppEnv>();
   const onError = errorHandler(deps.logger);
 
-  app.use(
-    requestId({
-      generator: (c) => deps.frontDoorRequestId?.(c as import("./env.ts").AppContext) ?? crypto.randomUUID(),
-    }),
-  );
+  app.use(requestId({ fromFrontDoor: deps.frontDoorRequestId }));
   app.use(accessLog(deps.logger));
 
   const auth = apiKeyAuth({ apiKeys: deps.apiKeys, hasher: deps.hasher, cacheTtlMs: deps.apiKeyCacheTtlMs });

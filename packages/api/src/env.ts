@@ -1,8 +1,8 @@
 import type { ApiKeyPrincipal } from "@meridian/core";
 import type { Context } from "hono";
-import type { RequestIdVariables } from "hono/request-id";
 
-export type AppVariables = RequestIdVariables & {
+export type AppVariables = {
+  requestId: string;
   apiKey: ApiKeyPrincipal;
   body: unknown;
 };

@@ -29,6 +29,8 @@ export function loadRuntimeConfig(env: Record<string, string | undefined> = proc
     RuntimeConfigSchema.refine((v) => v.APP_SECRET !== undefined || v.APP_SECRET_ARN !== undefined, {
       path: ["APP_SECRET_ARN"],
       message: "set APP_SECRET_ARN (in AWS) or APP_SECRET (locally)",
+      // Report it together with other missing variables, not only once they are fixed.
+      when: () => true,
     }),
     env,
   );

@@ -1,5 +1,6 @@
 import { UnauthorizedError } from "../shared/errors.ts";
 import type { Clock } from "../shared/ports.ts";
+import { parseInput } from "../shared/validation.ts";
 import {
   type ApiKeyHasher,
   ApiKeyNameSchema,
@@ -29,7 +30,7 @@ export async function createApiKey(
   deps: ApiKeyDeps,
   input: { name: string; key?: string },
 ): Promise<{ key: string; summary: ApiKeySummary }> {
-  const name = ApiKeyNameSchema.parse(input.name);
+  const name = parseInput(ApiKeyNameSchema, input.name, "name");
   const key = input.key ?? generateApiKey();
   const hash = deps.hasher.hash(key);
   const record = {

@@ -5,9 +5,9 @@ import { type FieldIssue, ValidationError } from "./errors.ts";
 export function toFieldIssues(error: z.ZodError, root: string): FieldIssue[] {
   return error.issues.map((issue) => {
     const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+    // A single unknown key is named as the field; several stay in the message on the parent.
     const path = [...issue.path.map(String), ...(keys.length === 1 ? keys : [])];
-    const message = keys.length > 1 ? `${issue.message}` : issue.message;
-    return { field: path.length > 0 ? path.join(".") : root, message };
+    return { field: path.length > 0 ? path.join(".") : root, message: issue.message };
   });
 }
 
