@@ -1,21 +1,12 @@
-import { createHash } from "node:crypto";
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
   DependencyUnavailableError,
   type Epoch,
   type EpochStore,
-  IdempotencyKeyReusedError,
   type IdempotencyToken,
 } from "@meridian/core";
 import { dynamo } from "./errors.ts";
-import { TTL_ATTRIBUTE } from "./tables.ts";
+import { putIdempotent } from "./idempotency.ts";
 
 /**
  * Epochs live in write shards so that 10,000 writes/s never exceed one partition's 1,000 WCU
@@ -23,7 +14,6 @@ import { TTL_ATTRIBUTE } from "./tables.ts";
  * GetItem finds an epoch from its id alone. Changing SHARD_COUNT means migrating the data.
  */
 export const SHARD_COUNT = 16;
-const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 export function shardKey(id: string): string {
   return `EPOCH#${id.at(-1)}`;
@@ -31,13 +21,13 @@ export function shardKey(id: string): string {
 
 const ALL_SHARDS = Array.from({ length: SHARD_COUNT }, (_, n) => `EPOCH#${n.toString(16)}`);
 
-interface EpochItem {
+type EpochItem = {
   pk: string;
   sk: string;
   epoch: number;
   ip: string;
   label?: string;
-}
+};
 
 function toItem(epoch: Epoch): EpochItem {
   return { pk: shardKey(epoch.id), sk: epoch.id, epoch: epoch.epoch, ip: epoch.ip, label: epoch.label };
@@ -69,51 +59,18 @@ export class DynamoEpochStore implements EpochStore {
   }
 
   async putOnce(epoch: Epoch, token: IdempotencyToken): Promise<{ epoch: Epoch; replayed: boolean }> {
-    const idemKey = {
-      pk: `IDEM#${createHash("sha256").update(`${token.scope}\0${token.key}`).digest("base64url")}`,
-      sk: "IDEM",
-    };
-    try {
-      await dynamo(() =>
-        this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: {
-                    ...idemKey,
-                    fingerprint: token.fingerprint,
-                    epochId: epoch.id,
-                    [TTL_ATTRIBUTE]: Math.floor(this.nowMs() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-                  },
-                  ConditionExpression: "attribute_not_exists(pk)",
-                },
-              },
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: toItem(epoch),
-                  ConditionExpression: "attribute_not_exists(pk)",
-                },
-              },
-            ],
-          }),
-        ),
-      );
-      return { epoch, replayed: false };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      // The key was used before, or a concurrent request with the same key is committing: read the winner.
-      const { Item } = await dynamo(() =>
-        this.db.send(new GetCommand({ TableName: this.tableName, Key: idemKey, ConsistentRead: true })),
-      );
-      if (!Item) throw new DependencyUnavailableError("database", { cause: error });
-      if (Item.fingerprint !== token.fingerprint) throw new IdempotencyKeyReusedError();
-      const first = await this.get(String(Item.epochId));
-      if (!first) throw new DependencyUnavailableError("database", { cause: error });
-      return { epoch: first, replayed: true };
-    }
+    const { recordId, replayed } = await putIdempotent(this.db, {
+      tableName: this.tableName,
+      keyAttribute: "pk",
+      item: toItem(epoch),
+      recordId: epoch.id,
+      token,
+      nowMs: this.nowMs(),
+    });
+    if (!replayed) return { epoch, replayed };
+    const first = await this.get(recordId);
+    if (!first) throw new DependencyUnavailableError("database");
+    return { epoch: first, replayed };
   }
 
   async get(id: string): Promise<Epoch | undefined> {
