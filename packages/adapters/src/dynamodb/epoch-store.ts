@@ -62,6 +62,7 @@ export class DynamoEpochStore implements EpochStore {
     const { recordId, replayed } = await putIdempotent(this.db, {
       tableName: this.tableName,
       keyAttribute: "pk",
+      sortKey: { sk: "IDEM" },
       item: toItem(epoch),
       recordId: epoch.id,
       token,

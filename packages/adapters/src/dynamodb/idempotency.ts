@@ -11,6 +11,8 @@ export interface IdempotentPut {
   tableName: string;
   /** Partition key attribute of the table (the idempotency record uses it too). */
   keyAttribute: string;
+  /** Sort key of the idempotency record, for tables that have one (e.g. `{ sk: "IDEM" }`). */
+  sortKey?: Record<string, string>;
   item: Record<string, unknown>;
   /** Id of the record being written; stored so a retry can find the first record. */
   recordId: string;
@@ -28,7 +30,7 @@ export async function putIdempotent(
   put: IdempotentPut,
 ): Promise<{ recordId: string; replayed: boolean }> {
   const digest = createHash("sha256").update(`${put.token.scope}\0${put.token.key}`).digest("base64url");
-  const idemKey = { [put.keyAttribute]: `IDEM#${digest}` };
+  const idemKey = { [put.keyAttribute]: `IDEM#${digest}`, ...put.sortKey };
   const notThere = `attribute_not_exists(${put.keyAttribute})`;
   try {
     await dynamo(() =>
