@@ -2,10 +2,12 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import {
   type ApiKeyHasher,
   type ApiKeyStore,
+  type CatalogStore,
   type Clock,
   type CursorCodec,
   type EpochStore,
   type IdGenerator,
+  type OrderStore,
   systemClock,
   uuidV7Generator,
 } from "@meridian/core";
@@ -14,16 +16,23 @@ import { errorHandler, notFoundHandler } from "./error-handler.ts";
 import type { AppLogger } from "./logger.ts";
 import { accessLog } from "./middleware/access-log.ts";
 import { apiKeyAuth } from "./middleware/api-key.ts";
+import { type JwtAuthOptions, jwtAuth } from "./middleware/jwt-auth.ts";
 import { requestId } from "./middleware/request-id.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { epochRoutes } from "./routes/epochs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { orderRoutes } from "./routes/orders.ts";
+import { productRoutes } from "./routes/products.ts";
 import { visitRoutes } from "./routes/visit.ts";
 
 /** Everything the app needs from outside; each front door (Lambda, sandbox, tests) wires its own. */
 export interface AppDeps {
   epochs: EpochStore;
   apiKeys: ApiKeyStore;
+  catalog: CatalogStore;
+  orders: OrderStore;
+  /** Sign-in: how bearer tokens are verified (Cognito in AWS, the sandbox's issuer locally). */
+  jwt: JwtAuthOptions;
   hasher: ApiKeyHasher;
   cursors: CursorCodec;
   clientIp: ClientIpResolver;
@@ -61,6 +70,9 @@ export function createApp(deps: AppDeps): MeridianApp {
   visitRoutes(app, full);
   healthRoutes(app, full);
   epochRoutes(app, full, auth);
+  const signedIn = jwtAuth(deps.jwt);
+  productRoutes(app, full, signedIn);
+  orderRoutes(app, full, signedIn);
   docsRoutes(app);
 
   app.onError(onError);

@@ -1,9 +1,10 @@
-import type { ApiKeyPrincipal } from "@meridian/core";
+import type { ApiKeyPrincipal, UserPrincipal } from "@meridian/core";
 import type { Context } from "hono";
 
 export type AppVariables = {
   requestId: string;
   apiKey: ApiKeyPrincipal;
+  user: UserPrincipal;
   body: unknown;
 };
 

@@ -1,44 +1,83 @@
+import type { TableNames } from "@meridian/adapters";
 import { parseEnv } from "@meridian/core";
 import { z } from "zod";
 
-const RuntimeConfigSchema = z.object({
-  TABLE_EPOCHS: z.string().min(3),
-  TABLE_API_KEYS: z.string().min(3),
+const Table = z.string().min(3);
+
+/** What every function reading DynamoDB needs. */
+const DataEnv = z.object({
+  /** DynamoDB Local or another endpoint; unset in AWS. */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  AWS_REGION: z.string().min(1).optional(),
+});
+
+const HttpEnv = DataEnv.extend({
+  TABLE_EPOCHS: Table,
+  TABLE_API_KEYS: Table,
+  TABLE_CATALOG: Table,
+  TABLE_ORDERS: Table,
   /** Secret that peppers API-key hashes and signs cursors (local runs); at least 32 characters. */
   APP_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   /** In AWS: the Secrets Manager secret holding that value, read once at cold start. */
   APP_SECRET_ARN: z.string().startsWith("arn:").optional(),
-  /** DynamoDB Local or another endpoint; unset in AWS. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  AWS_REGION: z.string().min(1).optional(),
   API_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  /** Token issuer: the Cognito user pool URL (`https://cognito-idp.<region>.amazonaws.com/<pool id>`). */
+  JWT_ISSUER: z.url(),
+  /** The app client id tokens must be issued for. */
+  JWT_AUDIENCE: z.string().min(1),
+  JWT_ADMIN_GROUP: z.string().min(1).default("admin"),
+}).refine((v) => v.APP_SECRET !== undefined || v.APP_SECRET_ARN !== undefined, {
+  path: ["APP_SECRET_ARN"],
+  message: "set APP_SECRET_ARN (in AWS) or APP_SECRET (locally)",
+  // Report it together with other missing variables, not only once they are fixed.
+  when: () => true,
 });
 
-export interface RuntimeConfig {
-  /** Where the app secret comes from; `resolveAppSecret` turns an ARN into the value. */
-  tables: { epochs: string; apiKeys: string };
-  appSecret: string | { arn: string };
+const OrderStreamEnv = DataEnv.extend({ TABLE_CATALOG: Table, TABLE_ORDERS: Table });
+
+export interface DataConfig {
   dynamodbEndpoint?: string;
   region?: string;
-  apiKeyCacheTtlMs: number;
 }
 
-/** Reads the function's configuration once; a missing or bad variable throws a ConfigError naming it. */
+export interface RuntimeConfig extends DataConfig {
+  tables: TableNames;
+  /** The secret's value, or the Secrets Manager ARN that `resolveAppSecret` reads at cold start. */
+  appSecret: string | { arn: string };
+  apiKeyCacheTtlMs: number;
+  jwt: { issuer: string; audience: string; adminGroup: string };
+}
+
+export interface OrderStreamConfig extends DataConfig {
+  tables: Pick<TableNames, "catalog" | "orders">;
+}
+
+/** The HTTP function's configuration, read once; a missing or bad variable throws a ConfigError naming it. */
 export function loadRuntimeConfig(env: Record<string, string | undefined> = process.env): RuntimeConfig {
-  const e = parseEnv(
-    RuntimeConfigSchema.refine((v) => v.APP_SECRET !== undefined || v.APP_SECRET_ARN !== undefined, {
-      path: ["APP_SECRET_ARN"],
-      message: "set APP_SECRET_ARN (in AWS) or APP_SECRET (locally)",
-      // Report it together with other missing variables, not only once they are fixed.
-      when: () => true,
-    }),
-    env,
-  );
+  const e = parseEnv(HttpEnv, env);
   return {
-    tables: { epochs: e.TABLE_EPOCHS, apiKeys: e.TABLE_API_KEYS },
+    tables: {
+      epochs: e.TABLE_EPOCHS,
+      apiKeys: e.TABLE_API_KEYS,
+      catalog: e.TABLE_CATALOG,
+      orders: e.TABLE_ORDERS,
+    },
     appSecret: e.APP_SECRET ?? { arn: e.APP_SECRET_ARN as string },
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     region: e.AWS_REGION,
     apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_SECONDS * 1000,
+    jwt: { issuer: e.JWT_ISSUER.replace(/\/$/, ""), audience: e.JWT_AUDIENCE, adminGroup: e.JWT_ADMIN_GROUP },
+  };
+}
+
+/** The order stream processor's configuration. */
+export function loadOrderStreamConfig(
+  env: Record<string, string | undefined> = process.env,
+): OrderStreamConfig {
+  const e = parseEnv(OrderStreamEnv, env);
+  return {
+    tables: { catalog: e.TABLE_CATALOG, orders: e.TABLE_ORDERS },
+    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
+    region: e.AWS_REGION,
   };
 }

@@ -1,13 +1,20 @@
-import { createDocumentClient, DynamoApiKeyStore, DynamoEpochStore } from "@meridian/adapters";
+import {
+  createDocumentClient,
+  DynamoApiKeyStore,
+  DynamoCatalogStore,
+  DynamoEpochStore,
+  DynamoOrderStore,
+} from "@meridian/adapters";
 import { type AppDeps, createApp, type MeridianApp } from "@meridian/api";
 import { ApiKeyHasher, createCursorCodec } from "@meridian/core";
+import { createRemoteJWKSet } from "jose";
 import type { RuntimeConfig } from "./config.ts";
 
 export type FrontDoor = Pick<AppDeps, "clientIp" | "logger" | "frontDoorRequestId">;
 
 /**
- * Wires the one app to DynamoDB. Lambda and the sandbox both call this; only the front door differs
- * (how the caller IP and request id are found, how lines are logged).
+ * Wires the one app to DynamoDB and the token issuer. Lambda and the sandbox both call this; only the
+ * front door differs (how the caller IP and request id are found, how lines are logged).
  */
 export function createMeridianApp(
   config: RuntimeConfig & { appSecret: string },
@@ -18,8 +25,17 @@ export function createMeridianApp(
     ...frontDoor,
     epochs: new DynamoEpochStore(db, config.tables.epochs),
     apiKeys: new DynamoApiKeyStore(db, config.tables.apiKeys),
+    catalog: new DynamoCatalogStore(db, config.tables.catalog),
+    orders: new DynamoOrderStore(db, config.tables.orders, config.tables.catalog),
     hasher: new ApiKeyHasher(config.appSecret),
     cursors: createCursorCodec(config.appSecret),
     apiKeyCacheTtlMs: config.apiKeyCacheTtlMs,
+    jwt: {
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      adminGroup: config.jwt.adminGroup,
+      // Keys are fetched on first use and cached (jose refreshes them on an unknown kid).
+      keys: createRemoteJWKSet(new URL(`${config.jwt.issuer}/.well-known/jwks.json`)),
+    },
   });
 }

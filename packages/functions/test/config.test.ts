@@ -5,7 +5,11 @@ import { describe, expect, it } from "vitest";
 const COMPLETE = {
   TABLE_EPOCHS: "dev-epochs",
   TABLE_API_KEYS: "dev-api-keys",
+  TABLE_CATALOG: "dev-catalog",
+  TABLE_ORDERS: "dev-orders",
   APP_SECRET: "a-local-app-secret-of-32-characters!",
+  JWT_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC/",
+  JWT_AUDIENCE: "client-123",
 };
 
 function configErrorOf(env: Record<string, string | undefined>): ConfigError {
@@ -30,11 +34,16 @@ describe("loadRuntimeConfig", () => {
 
     // Assess
     expect(config).toEqual({
-      tables: { epochs: "dev-epochs", apiKeys: "dev-api-keys" },
+      tables: { epochs: "dev-epochs", apiKeys: "dev-api-keys", catalog: "dev-catalog", orders: "dev-orders" },
       appSecret: COMPLETE.APP_SECRET,
       dynamodbEndpoint: "http://127.0.0.1:8000",
       region: "eu-west-1",
       apiKeyCacheTtlMs: 0,
+      jwt: {
+        issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC",
+        audience: "client-123",
+        adminGroup: "admin",
+      },
     });
   });
 
@@ -43,11 +52,8 @@ describe("loadRuntimeConfig", () => {
     const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:meridian/app-AbCdEf";
 
     // Act
-    const config = loadRuntimeConfig({
-      TABLE_EPOCHS: "e-epochs",
-      TABLE_API_KEYS: "e-api-keys",
-      APP_SECRET_ARN: arn,
-    });
+    const { APP_SECRET: _local, ...cloud } = COMPLETE;
+    const config = loadRuntimeConfig({ ...cloud, APP_SECRET_ARN: arn });
 
     // Assess
     expect(config.appSecret).toEqual({ arn });

@@ -44,6 +44,11 @@ beforeAll(async () => {
 
   vi.stubEnv("TABLE_EPOCHS", names.epochs);
   vi.stubEnv("TABLE_API_KEYS", names.apiKeys);
+  vi.stubEnv("TABLE_CATALOG", names.catalog);
+  vi.stubEnv("TABLE_ORDERS", names.orders);
+  // Sign-in is not exercised here (the sandbox tests cover it); the issuer is never contacted.
+  vi.stubEnv("JWT_ISSUER", "http://127.0.0.1:9/issuer");
+  vi.stubEnv("JWT_AUDIENCE", "test-client");
   vi.stubEnv("APP_SECRET", APP_SECRET);
   vi.stubEnv("APP_SECRET_ARN", undefined);
   vi.stubEnv("DYNAMODB_ENDPOINT", endpoint);

@@ -1,5 +1,6 @@
 export * from "./dynamodb-local.ts";
 export * from "./home.ts";
+export * from "./issuer.ts";
 export * from "./pretty-logger.ts";
 export * from "./running.ts";
 export * from "./sandbox.ts";

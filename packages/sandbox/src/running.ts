@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TableNames } from "@meridian/adapters";
+import type { LocalIssuerKey } from "./issuer.ts";
 
 /** What a running sandbox publishes so that CLIs (apikey, and later others) can reach its DynamoDB. */
 export interface RunningSandbox {
@@ -10,6 +11,8 @@ export interface RunningSandbox {
   tables: TableNames;
   /** The sandbox's app secret (peppers key hashes); the file is private and removed at stop. */
   appSecret: string;
+  /** The local token issuer's signing key, for `npm run token`. */
+  issuerKey: LocalIssuerKey;
 }
 
 const FILE = "sandbox.json";

@@ -8,6 +8,7 @@ import { ApiKeyHasher, createApiKey, generateApiKey, systemClock } from "@meridi
 import { createMeridianApp, type RuntimeConfig } from "@meridian/functions";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { SandboxHome } from "./home.ts";
+import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandboxRoutes } from "./issuer.ts";
 import { prettyLogger } from "./pretty-logger.ts";
 
 export interface SandboxOptions {
@@ -34,6 +35,8 @@ export interface Sandbox {
   /** Pid of the DynamoDB Local JVM this sandbox started, if any. */
   dynamodbPid?: number;
   config: RuntimeConfig & { appSecret: string };
+  /** The local token issuer's signing key (see `signLocalToken`). */
+  issuerKey: LocalIssuerKey;
   stop(): Promise<void>;
 }
 
@@ -41,64 +44,91 @@ export function nodeClientIp(c: AppContext): string {
   return getConnInfo(c).remote.address ?? "unknown";
 }
 
+type Fetch = (request: Request, env: Record<string, unknown>) => Response | Promise<Response>;
+
 /**
  * Starts the local platform: DynamoDB Local (unless an endpoint is given), the tables, the development
- * API key, and the HTTP API on 127.0.0.1. Everything started here is stopped by `stop()`.
+ * API key, the token issuer and the HTTP API on 127.0.0.1. Everything started here is stopped by `stop()`.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const home = new SandboxHome(
     options.home === null ? undefined : (options.home ?? join(process.cwd(), ".meridian")),
   );
-  const engine = options.dynamodbEndpoint ? undefined : await startDynamoDbLocal({ dbPath: home.dbPath });
-  const endpoint = options.dynamodbEndpoint ?? (engine as DynamoDbLocal).endpoint;
+  const engine: DynamoDbLocal | undefined = options.dynamodbEndpoint
+    ? undefined
+    : await startDynamoDbLocal({ dbPath: home.dbPath });
+  const endpoint = options.dynamodbEndpoint ?? engine?.endpoint ?? "";
+  const db = createDocumentClient({ endpoint });
+  let server: ReturnType<typeof serve> | undefined;
+
+  const stop = async () => {
+    if (server) {
+      const listening = server;
+      await new Promise<void>((resolve) => {
+        listening.close(() => resolve());
+        (listening as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    }
+    db.destroy();
+    await engine?.stop();
+  };
 
   try {
     const tables = tableNames(options.tablePrefix ?? "meridian-local");
-    const config: RuntimeConfig & { appSecret: string } = {
-      tables,
-      appSecret: home.appSecret(),
-      dynamodbEndpoint: endpoint,
-      apiKeyCacheTtlMs: (options.apiKeyCacheTtlSeconds ?? 30) * 1000,
-    };
-    const db = createDocumentClient({ endpoint });
     await ensureTables(db, tables);
-
+    const appSecret = home.appSecret();
     const devApiKey = options.devApiKey ?? home.remember("dev-api-key", generateApiKey);
-    const hasher = new ApiKeyHasher(config.appSecret);
+    const hasher = new ApiKeyHasher(appSecret);
     const apiKeys = new DynamoApiKeyStore(db, tables.apiKeys);
     if (!(await apiKeys.findById(hasher.idOf(hasher.hash(devApiKey))))) {
       await createApiKey({ apiKeys, hasher, clock: systemClock }, { name: "development", key: devApiKey });
     }
 
+    // Listen first: the issuer URL (in every token and in the API's config) contains the port.
+    let handle: Fetch = () => new Response("starting", { status: 503 });
+    server = serve({
+      fetch: (request, env) => handle(request, env),
+      hostname: "127.0.0.1",
+      port: options.port ?? 3000,
+    });
+    const listening = server;
+    await new Promise<void>((resolve, reject) => {
+      listening.once("listening", resolve);
+      listening.once("error", reject);
+    });
+    const port = (listening.address() as AddressInfo).port;
+    const url = `http://127.0.0.1:${port}`;
+
+    const config = {
+      tables,
+      appSecret,
+      dynamodbEndpoint: endpoint,
+      apiKeyCacheTtlMs: (options.apiKeyCacheTtlSeconds ?? 30) * 1000,
+      jwt: { issuer: `${url}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, adminGroup: "admin" },
+    };
+    const issuerKey = loadIssuerKey(home);
     const app = createMeridianApp(config, {
       clientIp: nodeClientIp,
       logger: options.logger ?? prettyLogger(),
     });
-    const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: options.port ?? 3000 });
-    await new Promise<void>((resolve, reject) => {
-      server.once("listening", resolve);
-      server.once("error", reject);
-    });
-    const port = (server.address() as AddressInfo).port;
+    const local = sandboxRoutes(issuerKey);
+    handle = (request, env) =>
+      new URL(request.url).pathname.startsWith("/_sandbox/")
+        ? local.fetch(request, env)
+        : app.fetch(request, env);
 
     return {
-      url: `http://127.0.0.1:${port}`,
+      url,
       port,
       devApiKey,
       dynamodbEndpoint: endpoint,
       dynamodbPid: engine?.pid,
       config,
-      stop: async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        });
-        db.destroy();
-        await engine?.stop();
-      },
+      issuerKey,
+      stop,
     };
   } catch (error) {
-    await engine?.stop();
+    await stop();
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { tableNames } from "@meridian/adapters";
 import { createMeridianApp } from "@meridian/functions";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
@@ -12,7 +13,8 @@ async function appOn(endpoint: string) {
   const logger = memoryLogger();
   const app = createMeridianApp(
     {
-      tables: { epochs: "x-epochs", apiKeys: "x-api-keys" },
+      tables: tableNames("x"),
+      jwt: { issuer: "http://127.0.0.1:1/issuer", audience: "test", adminGroup: "admin" },
       appSecret: SECRET,
       dynamodbEndpoint: endpoint,
       apiKeyCacheTtlMs: 0,
@@ -46,7 +48,10 @@ describe("when DynamoDB fails", () => {
   it("never acknowledges a write that DynamoDB throttled", async () => {
     mock = mockClient(DynamoDBDocumentClient);
     mock.on(PutCommand).rejects(
-      new ProvisionedThroughputExceededException({ message: "Rate exceeded for table x-epochs", $metadata: {} }),
+      new ProvisionedThroughputExceededException({
+        message: "Rate exceeded for table x-epochs",
+        $metadata: {},
+      }),
     );
     const { app } = await appOn("http://127.0.0.1:1");
 

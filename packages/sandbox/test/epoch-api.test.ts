@@ -127,7 +127,13 @@ describe("POST /epoch", () => {
 
 describe("bad input", () => {
   const json = { "content-type": "application/json" };
-  const cases: { name: string; send: () => Promise<Response>; status: number; code: string; field?: string }[] = [
+  const cases: {
+    name: string;
+    send: () => Promise<Response>;
+    status: number;
+    code: string;
+    field?: string;
+  }[] = [
     {
       name: "malformed JSON",
       send: () => api("/epoch", { method: "POST", headers: json, body: '{"label": ' }),
@@ -188,7 +194,12 @@ describe("bad input", () => {
       code: "UNSUPPORTED_MEDIA_TYPE",
     },
     { name: "an unknown route", send: () => api("/nope"), status: 404, code: "ROUTE_NOT_FOUND" },
-    { name: "a wrong method", send: () => api("/epochs", { method: "DELETE" }), status: 405, code: "METHOD_NOT_ALLOWED" },
+    {
+      name: "a wrong method",
+      send: () => api("/epochs", { method: "DELETE" }),
+      status: 405,
+      code: "METHOD_NOT_ALLOWED",
+    },
     {
       name: "an unknown epoch id",
       send: () => api("/epochs/01890000-0000-7000-8000-000000000000"),
@@ -196,9 +207,26 @@ describe("bad input", () => {
       code: "NOT_FOUND",
     },
     { name: "an id that is not a UUID", send: () => api("/epochs/abc"), status: 404, code: "NOT_FOUND" },
-    { name: "limit=0", send: () => api("/epochs?limit=0"), status: 400, code: "VALIDATION_FAILED", field: "limit" },
-    { name: "limit=abc", send: () => api("/epochs?limit=abc"), status: 400, code: "VALIDATION_FAILED", field: "limit" },
-    { name: "a forged cursor", send: () => api("/epochs?cursor=eyJiZWZvcmUiOiJ4In0.AAAA"), status: 400, code: "INVALID_CURSOR" },
+    {
+      name: "limit=0",
+      send: () => api("/epochs?limit=0"),
+      status: 400,
+      code: "VALIDATION_FAILED",
+      field: "limit",
+    },
+    {
+      name: "limit=abc",
+      send: () => api("/epochs?limit=abc"),
+      status: 400,
+      code: "VALIDATION_FAILED",
+      field: "limit",
+    },
+    {
+      name: "a forged cursor",
+      send: () => api("/epochs?cursor=eyJiZWZvcmUiOiJ4In0.AAAA"),
+      status: 400,
+      code: "INVALID_CURSOR",
+    },
   ];
 
   it.each(cases)("$name → $status $code", async ({ send, status, code, field }) => {
@@ -258,7 +286,14 @@ describe("health and docs", () => {
     };
 
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/", "/epoch", "/epochs", "/epochs/{id}", "/health", "/health/ready"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/",
+      "/epoch",
+      "/epochs",
+      "/epochs/{id}",
+      "/health",
+      "/health/ready",
+    ]);
     expect(Object.keys(doc.paths["/epoch"] ?? {})).toEqual(["post"]);
     expect(doc.components.schemas).toHaveProperty("Epoch");
     expect(doc.components.schemas).toHaveProperty("RecordEpochBody");

@@ -68,7 +68,10 @@ describe("npm start", () => {
   it("keeps data and the development key across restarts, and stops its JVM on SIGTERM", async () => {
     const home = newHome();
     const first = await start([], { MERIDIAN_HOME: home });
-    const created = await fetch(`${first.url}/epoch`, { method: "POST", headers: { "x-api-key": first.apiKey } });
+    const created = await fetch(`${first.url}/epoch`, {
+      method: "POST",
+      headers: { "x-api-key": first.apiKey },
+    });
     const { id } = (await created.json()) as { id: string };
 
     expect(await stop(first)).toBe(0);

@@ -25,9 +25,7 @@ export function startTestSandbox(): Promise<Sandbox> {
   });
 }
 
-export interface Client {
-  (path: string, init?: RequestInit & { key?: string | null }): Promise<Response>;
-}
+export type Client = (path: string, init?: RequestInit & { key?: string | null }) => Promise<Response>;
 
 /** fetch bound to the sandbox URL, sending the development API key unless `key` says otherwise. */
 export function client(sandbox: Sandbox): Client {

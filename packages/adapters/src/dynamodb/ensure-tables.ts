@@ -23,15 +23,17 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
       }
     }),
   );
-  await client
-    .send(
-      new UpdateTimeToLiveCommand({
-        TableName: names.epochs,
-        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-      }),
-    )
-    .catch((error: unknown) => {
-      // Enabling TTL twice is refused; that is the state we want.
-      if (!(error instanceof Error && /already enabled/i.test(error.message))) throw error;
-    });
+  for (const TableName of [names.epochs, names.orders]) {
+    await client
+      .send(
+        new UpdateTimeToLiveCommand({
+          TableName,
+          TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        }),
+      )
+      .catch((error: unknown) => {
+        // Enabling TTL twice is refused; that is the state we want.
+        if (!(error instanceof Error && /already enabled/i.test(error.message))) throw error;
+      });
+  }
 }

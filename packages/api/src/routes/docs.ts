@@ -33,7 +33,7 @@ function operationHtml(
   const body = op.requestBody?.content["application/json"]?.schema;
   return html`<section>
   <h2><span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code></h2>
-  <p>${op.summary ?? ""}${op.security?.length ? " · needs x-api-key" : ""}</p>
+  <p>${op.summary ?? ""}${op.security?.length ? ` · needs ${Object.keys(op.security[0] as object)[0] === "Bearer" ? "a bearer token" : "x-api-key"}` : ""}</p>
   ${op.description ? html`<p>${op.description}</p>` : ""}
   ${params.length ? html`<h3>Parameters</h3><ul>${params.map((p) => html`<li><code>${p.name}</code> (${p.in}${p.required ? ", required" : ""}) ${p.description ?? ""}</li>`)}</ul>` : ""}
   ${body ? html`<h3>JSON body</h3><pre>${JSON.stringify(body, null, 2)}</pre>` : ""}
@@ -49,7 +49,11 @@ export function docsRoutes(app: OpenAPIHono<AppEnv>) {
     in: "header",
     name: "x-api-key",
   });
-  const info = { title: "Meridian API", version: "0.1.0", description: "Record and read timestamps." };
+  const info = {
+    title: "Meridian API",
+    version: "0.2.0",
+    description: "Record and read timestamps; a catalog and orders processed from a DynamoDB stream.",
+  };
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   const openapi = () => {
     document ??= app.getOpenAPI31Document({ openapi: "3.1.0", info });

@@ -17,7 +17,7 @@ import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
 import { errorResponse, mount } from "./route.ts";
 
-const IdempotencyKeySchema = z
+export const IdempotencyKeySchema = z
   .string()
   .min(1)
   .max(128)

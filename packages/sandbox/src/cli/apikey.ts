@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { createDocumentClient, DynamoApiKeyStore } from "@meridian/adapters";
+import { createDocumentClient, DynamoApiKeyStore, tableNames } from "@meridian/adapters";
 import { ApiKeyHasher, createApiKey, systemClock, toSummary } from "@meridian/core";
 import { resolveAppSecret } from "@meridian/functions";
 import { readRunningSandbox } from "../running.ts";
@@ -18,13 +18,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 async function target(stage: string | undefined, region: string | undefined, home: string) {
   if (stage) {
-    const config = await resolveAppSecret({
-      tables: { epochs: `meridian-${stage}-epochs`, apiKeys: `meridian-${stage}-api-keys` },
-      appSecret: { arn: `meridian/${stage}/app-secret` },
-      region,
-      apiKeyCacheTtlMs: 0,
-    });
-    return { db: createDocumentClient({ region }), table: config.tables.apiKeys, secret: config.appSecret };
+    const secret = await resolveAppSecret({ arn: `meridian/${stage}/app-secret` }, region);
+    return { db: createDocumentClient({ region }), table: tableNames(`meridian-${stage}`).apiKeys, secret };
   }
   const running = readRunningSandbox(home);
   if (!running) {

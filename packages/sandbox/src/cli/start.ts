@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     dynamodbEndpoint: sandbox.dynamodbEndpoint,
     tables: sandbox.config.tables,
     appSecret: sandbox.config.appSecret,
+    issuerKey: sandbox.issuerKey,
   });
   const where = env.DYNAMODB_ENDPOINT
     ? "external"
@@ -61,6 +62,8 @@ Meridian sandbox ready in ${Math.round(performance.now() - started)} ms
   API        ${sandbox.url}          (docs: ${sandbox.url}/docs)
   DynamoDB   ${sandbox.dynamodbEndpoint} (${where})
   API key    ${sandbox.devApiKey}
+
+  Issuer     ${sandbox.config.jwt.issuer}  (tokens: npm run -s token -- --role customer)
 
   curl -s -X POST ${sandbox.url}/epoch -H 'x-api-key: ${sandbox.devApiKey}'
 Press Ctrl-C to stop.

@@ -1,0 +1,237 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import {
+  DependencyUnavailableError,
+  type IdempotencyToken,
+  type Order,
+  type OrderStatus,
+  type OrderStore,
+  type ProcessOutcome,
+} from "@meridian/core";
+import { dynamo } from "./errors.ts";
+import { putIdempotent } from "./idempotency.ts";
+
+export const orderKey = (id: string) => ({ pk: `ORDER#${id}` });
+
+/** An order item as stored (and as the stream's NewImage carries it, once unmarshalled). */
+export function toOrderItem(order: Order): Record<string, unknown> {
+  return { ...orderKey(order.id), ...order };
+}
+
+export function fromOrderItem(item: Record<string, unknown>): Order {
+  const { pk: _pk, ...order } = item;
+  return order as Order;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException;
+}
+
+/**
+ * Orders keyed by `ORDER#<id>`, with sparse GSIs byCustomer (customerId, id) and byStatus (status, id).
+ * Stock reservation and cancellation are single transactions across the orders and catalog tables.
+ */
+export class DynamoOrderStore implements OrderStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly catalogTableName: string,
+    private readonly nowMs: () => number = Date.now,
+  ) {}
+
+  async create(order: Order, token?: IdempotencyToken): Promise<{ order: Order; replayed: boolean }> {
+    if (!token) {
+      await dynamo(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: toOrderItem(order),
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        ),
+      );
+      return { order, replayed: false };
+    }
+    const { recordId, replayed } = await putIdempotent(this.db, {
+      tableName: this.tableName,
+      keyAttribute: "pk",
+      item: toOrderItem(order),
+      recordId: order.id,
+      token,
+      nowMs: this.nowMs(),
+    });
+    if (!replayed) return { order, replayed };
+    const first = await this.get(recordId);
+    if (!first) throw new DependencyUnavailableError("database");
+    return { order: first, replayed };
+  }
+
+  async get(id: string): Promise<Order | undefined> {
+    const { Item } = await dynamo(() =>
+      this.db.send(new GetCommand({ TableName: this.tableName, Key: orderKey(id), ConsistentRead: true })),
+    );
+    return Item ? fromOrderItem(Item) : undefined;
+  }
+
+  listByCustomer(customerId: string, limit: number, beforeId?: string): Promise<Order[]> {
+    return this.query("byCustomer", "customerId", customerId, limit, beforeId);
+  }
+
+  listByStatus(status: OrderStatus, limit: number, beforeId?: string): Promise<Order[]> {
+    return this.query("byStatus", "status", status, limit, beforeId);
+  }
+
+  private async query(index: string, attribute: string, value: string, limit: number, beforeId?: string) {
+    const page = await dynamo(() =>
+      this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index,
+          KeyConditionExpression: beforeId ? "#k = :v AND id < :before" : "#k = :v",
+          ExpressionAttributeNames: { "#k": attribute },
+          ExpressionAttributeValues: beforeId ? { ":v": value, ":before": beforeId } : { ":v": value },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    );
+    return (page.Items ?? []).map(fromOrderItem);
+  }
+
+  async reserve(order: Order, atIso: string): Promise<ProcessOutcome> {
+    try {
+      await dynamo(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...order.lines.map((line) => ({
+                Update: {
+                  TableName: this.catalogTableName,
+                  Key: { id: line.productId },
+                  UpdateExpression: "SET stock = stock - :q",
+                  ConditionExpression: "stock >= :q",
+                  ExpressionAttributeValues: { ":q": line.quantity },
+                },
+              })),
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: orderKey(order.id),
+                  UpdateExpression: "SET #s = :confirmed, updatedAt = :at",
+                  ConditionExpression: "#s = :pending",
+                  ExpressionAttributeNames: { "#s": "status" },
+                  ExpressionAttributeValues: {
+                    ":confirmed": "CONFIRMED",
+                    ":pending": "PENDING",
+                    ":at": atIso,
+                  },
+                },
+              },
+            ],
+          }),
+        ),
+      );
+      return { result: "CONFIRMED" };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failed = (i: number) => reasons[i]?.Code === "ConditionalCheckFailed";
+      // The order is no longer PENDING: processed before (re-delivery) or cancelled. Nothing to do.
+      if (failed(order.lines.length)) return { result: "SKIPPED" };
+      const short = order.lines.findIndex((_, i) => failed(i));
+      // Conflicts with concurrent transactions are transient: let the stream retry the record.
+      if (short < 0) throw new DependencyUnavailableError("database", { cause: error });
+      const productId = order.lines[short]?.productId ?? "unknown";
+      const rejected = await this.setStatus(order.id, "PENDING", "REJECTED", atIso, {
+        reason: "OUT_OF_STOCK",
+        reasonDetail: productId,
+      });
+      return rejected ? { result: "REJECTED", productId } : { result: "SKIPPED" };
+    }
+  }
+
+  async cancel(order: Order, atIso: string): Promise<Order | undefined> {
+    if (order.status === "PENDING") return this.setStatus(order.id, "PENDING", "CANCELLED", atIso);
+    if (order.status !== "CONFIRMED") return undefined;
+    try {
+      await dynamo(() =>
+        this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: orderKey(order.id),
+                  UpdateExpression: "SET #s = :cancelled, updatedAt = :at",
+                  ConditionExpression: "#s = :confirmed",
+                  ExpressionAttributeNames: { "#s": "status" },
+                  ExpressionAttributeValues: {
+                    ":cancelled": "CANCELLED",
+                    ":confirmed": "CONFIRMED",
+                    ":at": atIso,
+                  },
+                },
+              },
+              ...order.lines.map((line) => ({
+                Update: {
+                  TableName: this.catalogTableName,
+                  Key: { id: line.productId },
+                  UpdateExpression: "SET stock = stock + :q",
+                  ConditionExpression: "attribute_exists(id)",
+                  ExpressionAttributeValues: { ":q": line.quantity },
+                },
+              })),
+            ],
+          }),
+        ),
+      );
+      return { ...order, status: "CANCELLED", updatedAt: atIso };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      if (error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return undefined;
+      throw new DependencyUnavailableError("database", { cause: error });
+    }
+  }
+
+  /** Conditional status change; undefined when the order was not in `from`. */
+  private async setStatus(
+    id: string,
+    from: OrderStatus,
+    to: OrderStatus,
+    atIso: string,
+    extra: Record<string, string> = {},
+  ): Promise<Order | undefined> {
+    const fields = Object.keys(extra);
+    try {
+      const { Attributes } = await dynamo(() =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: orderKey(id),
+            UpdateExpression: `SET ${["#s = :to", "updatedAt = :at", ...fields.map((f) => `${f} = :${f}`)].join(", ")}`,
+            ConditionExpression: "#s = :from",
+            ExpressionAttributeNames: { "#s": "status" },
+            ExpressionAttributeValues: {
+              ":to": to,
+              ":from": from,
+              ":at": atIso,
+              ...Object.fromEntries(fields.map((f) => [`:${f}`, extra[f]])),
+            },
+            ReturnValues: "ALL_NEW",
+          }),
+        ),
+      );
+      return Attributes ? fromOrderItem(Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { DependencyUnavailableError, roleOf, TokenInvalidError, type UserPrincipal } from "@meridian/core";
+import { createMiddleware } from "hono/factory";
+import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import type { AppEnv } from "../env.ts";
+
+export interface JwtAuthOptions {
+  /** Expected `iss`: the Cognito user pool URL, or the sandbox's local issuer. */
+  issuer: string;
+  /** The app client id: `client_id` of access tokens, `aud` of ID tokens. */
+  audience: string;
+  /** Signing keys, usually `createRemoteJWKSet(new URL(issuer + "/.well-known/jwks.json"))`. */
+  keys: JWTVerifyGetKey;
+  /** Group whose members are admins. Default `admin`. */
+  adminGroup?: string;
+  /** Seconds of clock skew tolerated on `exp`/`iat`. Default 5. */
+  clockToleranceSeconds?: number;
+}
+
+function audienceMatches(payload: JWTPayload, audience: string): boolean {
+  if (payload.token_use === "access") return payload.client_id === audience;
+  if (payload.token_use === "id")
+    return Array.isArray(payload.aud) ? payload.aud.includes(audience) : payload.aud === audience;
+  return false;
+}
+
+/**
+ * Verifies `Authorization: Bearer <jwt>` in the app itself (so it works behind any front door): RS256
+ * signature from the issuer's JWKS (`alg: none` and HMAC are refused), issuer, expiry, token use and
+ * audience/client id. Sets `c.get("user")` with the role from the groups claim.
+ */
+export function jwtAuth(options: JwtAuthOptions) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i.exec(header)?.[1];
+    if (!token) throw new TokenInvalidError("Authorization: Bearer <token> is required");
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, options.keys, {
+        issuer: options.issuer,
+        algorithms: ["RS256"],
+        requiredClaims: ["exp", "sub", "token_use"],
+        clockTolerance: options.clockToleranceSeconds ?? 5,
+      }));
+    } catch (error) {
+      // A bad token is the client's problem; an unreachable JWKS endpoint is ours (503, retry).
+      if (error instanceof errors.JOSEError && error.code !== "ERR_JWKS_TIMEOUT")
+        throw new TokenInvalidError();
+      throw new DependencyUnavailableError("token issuer", { cause: error });
+    }
+    if (!audienceMatches(payload, options.audience))
+      throw new TokenInvalidError("Token was not issued for this API");
+    const groups = Array.isArray(payload["cognito:groups"]) ? payload["cognito:groups"].map(String) : [];
+    const user: UserPrincipal = {
+      sub: String(payload.sub),
+      groups,
+      role: roleOf(groups, options.adminGroup),
+    };
+    c.set("user", user);
+    await next();
+  });
+}

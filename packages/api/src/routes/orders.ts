@@ -1,0 +1,123 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import {
+  cancelOrder,
+  getOrder,
+  ListOrdersQuerySchema,
+  listOrders,
+  OrderPageSchema,
+  OrderSchema,
+  type PlaceOrderBody,
+  PlaceOrderBodySchema,
+  parseInput,
+  placeOrder,
+} from "@meridian/core";
+import type { MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { RouteDeps } from "../app.ts";
+import type { AppEnv } from "../env.ts";
+import { jsonBody } from "../middleware/json-body.ts";
+import { IdempotencyKeySchema } from "./epochs.ts";
+import { errorResponse, mount } from "./route.ts";
+
+const security = [{ Bearer: [] }];
+const orderJson = (description: string) => ({
+  description,
+  content: { "application/json": { schema: OrderSchema } },
+});
+const authErrors = { 401: errorResponse("Missing, invalid or expired token") };
+const params = z.object({ id: z.uuid() });
+
+export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, signedIn: MiddlewareHandler<AppEnv>) {
+  mount(
+    app,
+    {
+      method: "post",
+      path: "/orders",
+      summary: "Place an order",
+      description:
+        "Prices and total come from the catalog. The order is stored PENDING and answered 202; the stream " +
+        "processor reserves stock and moves it to CONFIRMED or REJECTED (reason OUT_OF_STOCK) a moment later.",
+      security,
+      request: {
+        headers: z.object({ "idempotency-key": IdempotencyKeySchema.optional() }),
+        body: { content: { "application/json": { schema: PlaceOrderBodySchema } } },
+      },
+      responses: {
+        202: orderJson("Accepted, PENDING"),
+        400: errorResponse("Malformed JSON or a field violates the schema"),
+        ...authErrors,
+        422: errorResponse("UNKNOWN_PRODUCT, MIXED_CURRENCY or IDEMPOTENCY_KEY_REUSED"),
+      },
+    },
+    signedIn,
+    jsonBody(PlaceOrderBodySchema),
+    async (c) => {
+      const header = c.req.header("idempotency-key");
+      const { order, replayed } = await placeOrder(deps, {
+        customer: c.get("user"),
+        body: c.get("body") as PlaceOrderBody,
+        idempotencyKey:
+          header === undefined ? undefined : parseInput(IdempotencyKeySchema, header, "Idempotency-Key"),
+        correlationId: c.get("requestId"),
+      });
+      if (replayed) c.header("Idempotent-Replayed", "true");
+      c.header("Location", `/orders/${order.id}`);
+      return c.json(order, 202);
+    },
+  );
+
+  mount(
+    app,
+    {
+      method: "get",
+      path: "/orders",
+      summary: "Your orders, newest first (admins: ?status= lists everyone's)",
+      security,
+      request: { query: ListOrdersQuerySchema },
+      responses: {
+        200: { description: "A page", content: { "application/json": { schema: OrderPageSchema } } },
+        400: errorResponse("Bad limit, cursor or status"),
+        ...authErrors,
+        403: errorResponse("status filter needs the admin role"),
+      },
+    },
+    signedIn,
+    async (c) =>
+      c.json(
+        await listOrders(deps, c.get("user"), parseInput(ListOrdersQuerySchema, c.req.query(), "(query)")),
+      ),
+  );
+
+  mount(
+    app,
+    {
+      method: "get",
+      path: "/orders/{id}",
+      summary: "One of your orders",
+      security,
+      request: { params },
+      responses: { 200: orderJson("The order"), ...authErrors, 404: errorResponse("No such order of yours") },
+    },
+    signedIn,
+    async (c) => c.json(await getOrder(deps, c.get("user"), c.req.param("id") ?? "")),
+  );
+
+  mount(
+    app,
+    {
+      method: "post",
+      path: "/orders/{id}/cancel",
+      summary: "Cancel a PENDING or CONFIRMED order (stock is given back once)",
+      security,
+      request: { params },
+      responses: {
+        200: orderJson("Cancelled"),
+        ...authErrors,
+        404: errorResponse("No such order of yours"),
+        409: errorResponse("ORDER_NOT_CANCELLABLE: the order was rejected"),
+      },
+    },
+    signedIn,
+    async (c) => c.json(await cancelOrder(deps, c.get("user"), c.req.param("id") ?? "")),
+  );
+}

@@ -1,0 +1,139 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import {
+  AdjustStockBodySchema,
+  adjustStock,
+  type CreateProductBody,
+  CreateProductBodySchema,
+  createProduct,
+  getProduct,
+  ListQuerySchema,
+  listProducts,
+  ProductPageSchema,
+  ProductSchema,
+  parseInput,
+  requireAdmin,
+  type UpdateProductBody,
+  UpdateProductBodySchema,
+  updateProduct,
+} from "@meridian/core";
+import type { MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { RouteDeps } from "../app.ts";
+import type { AppEnv } from "../env.ts";
+import { jsonBody } from "../middleware/json-body.ts";
+import { errorResponse, mount } from "./route.ts";
+
+const security = [{ Bearer: [] }];
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const adminErrors = {
+  400: errorResponse("Malformed JSON or a field violates the schema"),
+  401: errorResponse("Missing, invalid or expired token"),
+  403: errorResponse("Needs the admin role"),
+  404: errorResponse("No product with that id"),
+};
+const params = z.object({ id: z.uuid() });
+
+export function productRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: RouteDeps,
+  signedIn: MiddlewareHandler<AppEnv>,
+) {
+  const admin: MiddlewareHandler<AppEnv> = async (c, next) => {
+    requireAdmin(c.get("user"));
+    await next();
+  };
+
+  mount(
+    app,
+    {
+      method: "get",
+      path: "/products",
+      summary: "List products (public)",
+      request: { query: ListQuerySchema },
+      responses: {
+        200: json(ProductPageSchema, "A page of products"),
+        400: errorResponse("Bad limit or cursor"),
+      },
+    },
+    async (c) => c.json(await listProducts(deps, parseInput(ListQuerySchema, c.req.query(), "(query)"))),
+  );
+
+  mount(
+    app,
+    {
+      method: "get",
+      path: "/products/{id}",
+      summary: "Get a product (public)",
+      request: { params },
+      responses: { 200: json(ProductSchema, "The product"), 404: errorResponse("No product with that id") },
+    },
+    async (c) => c.json(await getProduct(deps, c.req.param("id") ?? "")),
+  );
+
+  mount(
+    app,
+    {
+      method: "post",
+      path: "/products",
+      summary: "Create a product (admin)",
+      security,
+      request: { body: { content: { "application/json": { schema: CreateProductBodySchema } } } },
+      responses: { 201: json(ProductSchema, "Created"), ...adminErrors },
+    },
+    signedIn,
+    admin,
+    jsonBody(CreateProductBodySchema),
+    async (c) => {
+      const product = await createProduct(deps, c.get("body") as CreateProductBody);
+      c.header("Location", `/products/${product.id}`);
+      return c.json(product, 201);
+    },
+  );
+
+  mount(
+    app,
+    {
+      method: "patch",
+      path: "/products/{id}",
+      summary: "Change name, description or price (admin, optimistic concurrency on version)",
+      security,
+      request: { params, body: { content: { "application/json": { schema: UpdateProductBodySchema } } } },
+      responses: {
+        200: json(ProductSchema, "Updated"),
+        ...adminErrors,
+        409: errorResponse("VERSION_CONFLICT: the product changed since that version"),
+      },
+    },
+    signedIn,
+    admin,
+    jsonBody(UpdateProductBodySchema),
+    async (c) =>
+      c.json(await updateProduct(deps, c.req.param("id") ?? "", c.get("body") as UpdateProductBody)),
+  );
+
+  mount(
+    app,
+    {
+      method: "post",
+      path: "/products/{id}/stock",
+      summary: "Add or remove stock (admin)",
+      security,
+      request: { params, body: { content: { "application/json": { schema: AdjustStockBodySchema } } } },
+      responses: {
+        200: json(ProductSchema, "Stock adjusted"),
+        ...adminErrors,
+        409: errorResponse("INSUFFICIENT_STOCK: removing more than is in stock"),
+      },
+    },
+    signedIn,
+    admin,
+    jsonBody(AdjustStockBodySchema),
+    async (c) => {
+      const { delta } = c.get("body") as { delta: number };
+      return c.json(await adjustStock(deps, c.req.param("id") ?? "", delta));
+    },
+  );
+}

@@ -1,0 +1,56 @@
+import { parseArgs } from "node:util";
+import { ISSUER_PATH, signLocalToken } from "../issuer.ts";
+import { readRunningSandbox } from "../running.ts";
+
+const USAGE = `Usage: npm run -s token -- --role admin|customer [--sub <id>] [--ttl <seconds>]
+
+Prints a bearer token (only the token, on stdout) from the running sandbox's local issuer.
+  curl -H "authorization: Bearer $(npm run -s token -- --role customer --sub alice)" http://127.0.0.1:3000/orders`;
+
+function main(): Promise<number> | number {
+  const { values } = parseArgs({
+    options: {
+      role: { type: "string" },
+      sub: { type: "string" },
+      ttl: { type: "string", default: "3600" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.role !== "admin" && values.role !== "customer") {
+    console.error(`--role must be admin or customer.\n\n${USAGE}`);
+    return 2;
+  }
+  const ttlSeconds = Number(values.ttl);
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > 86_400) {
+    console.error("--ttl must be a whole number of seconds between 1 and 86400");
+    return 2;
+  }
+  const home = process.env.MERIDIAN_HOME ?? ".meridian";
+  const running = readRunningSandbox(home);
+  if (!running) {
+    console.error(`No running sandbox found under ${home}/. Start it with \`npm start\` first.`);
+    return 1;
+  }
+  const role = values.role;
+  return signLocalToken(running.issuerKey, {
+    issuer: `${running.url}${ISSUER_PATH}`,
+    role,
+    sub: values.sub ?? `dev-${role}`,
+    ttlSeconds,
+  }).then((token) => {
+    process.stdout.write(`${token}\n`);
+    return 0;
+  });
+}
+
+Promise.resolve(main()).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,59 @@
+import { generateKeyPairSync } from "node:crypto";
+import { Hono } from "hono";
+import { importJWK, type JWK, SignJWT } from "jose";
+import type { SandboxHome } from "./home.ts";
+
+/** The sandbox's stand-in for the Cognito user pool: an RS256 key, a JWKS endpoint, and token minting. */
+export interface LocalIssuerKey {
+  kid: string;
+  privateJwk: JWK;
+}
+
+export const LOCAL_AUDIENCE = "meridian-local";
+export const ISSUER_PATH = "/_sandbox/issuer";
+
+/** Loads the signing key kept under the sandbox home (made once), or a fresh one in memory. */
+export function loadIssuerKey(home: SandboxHome): LocalIssuerKey {
+  const json = home.remember("jwt-signing-key.json", () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const jwk = privateKey.export({ format: "jwk" }) as JWK;
+    return JSON.stringify({ kid: `local-${Date.now().toString(36)}`, privateJwk: jwk });
+  });
+  return JSON.parse(json) as LocalIssuerKey;
+}
+
+export function publicJwks(key: LocalIssuerKey): { keys: JWK[] } {
+  const { kty, n, e } = key.privateJwk;
+  return { keys: [{ kty, n, e, kid: key.kid, alg: "RS256", use: "sig" }] };
+}
+
+export interface TokenRequest {
+  issuer: string;
+  role: "admin" | "customer";
+  sub: string;
+  ttlSeconds?: number;
+}
+
+/** Mints an access token shaped like Cognito's: `token_use: access`, `client_id`, `cognito:groups`. */
+export async function signLocalToken(key: LocalIssuerKey, request: TokenRequest): Promise<string> {
+  const signingKey = await importJWK(key.privateJwk, "RS256");
+  return new SignJWT({
+    token_use: "access",
+    client_id: LOCAL_AUDIENCE,
+    scope: "openid",
+    "cognito:groups": request.role === "admin" ? ["admin"] : [],
+  })
+    .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
+    .setIssuer(request.issuer)
+    .setSubject(request.sub)
+    .setIssuedAt()
+    .setExpirationTime(`${request.ttlSeconds ?? 3600}s`)
+    .sign(signingKey);
+}
+
+/** Routes the sandbox serves beside the API, under `/_sandbox`. */
+export function sandboxRoutes(key: LocalIssuerKey): Hono {
+  const app = new Hono();
+  app.get(`${ISSUER_PATH}/.well-known/jwks.json`, (c) => c.json(publicJwks(key)));
+  return app;
+}
