@@ -1,3 +1,4 @@
 export * from "./config.ts";
+export * from "./order-stream/process-batch.ts";
 export * from "./secret.ts";
 export * from "./wiring.ts";
