@@ -10,6 +10,7 @@ export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 /** Lambda functions to measure; add a line when a new entry point lands in packages/functions. */
 export const lambdaFunctions: readonly LambdaFunction[] = [
   { name: "http", entry: "packages/functions/src/http/handler.ts" },
+  { name: "order-stream", entry: "packages/functions/src/order-stream/handler.ts" },
 ];
 
 export interface LambdaFunction {

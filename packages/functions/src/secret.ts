@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { ConfigError } from "@meridian/core";
 
 /**
@@ -8,6 +7,8 @@ import { ConfigError } from "@meridian/core";
  */
 export async function resolveAppSecret(secret: string | { arn: string }, region?: string): Promise<string> {
   if (typeof secret === "string") return secret;
+  // Loaded only when needed: local runs never pay for the Secrets Manager client at cold start.
+  const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
   const client = new SecretsManagerClient({ region });
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secret.arn }));
