@@ -1,0 +1,98 @@
+import { z } from "zod";
+import type { StreamFailureRecord } from "./destination.ts";
+
+/** What `onInvoke` receives after every invocation of the function (for logs and metrics). */
+export interface InvokeInfo {
+  name: string;
+  shardId: string;
+  batchSize: number;
+  firstSequenceNumber: string;
+  lastSequenceNumber: string;
+  /** 1 for the first invocation of these records, 2 for the first retry… */
+  approximateInvokeCount: number;
+  durationMs: number;
+  /**
+   * `success`; `partial-failure` (batch item failures reported); `invalid-response` (an empty or unknown
+   * itemIdentifier: the whole batch failed); `error` (the function threw).
+   */
+  outcome: "success" | "partial-failure" | "invalid-response" | "error";
+  error?: unknown;
+}
+
+export interface StreamRunnerOptions {
+  /** DynamoDB (Local) endpoint, e.g. http://127.0.0.1:8000. */
+  endpoint: string;
+  /** A table with a stream; the runner reads its LatestStreamArn. */
+  tableName: string;
+  /** Mapping name: names the checkpoint and destination files (letters, digits, `.`, `_`, `-`). */
+  name: string;
+  /** Directory for `<name>.checkpoint.json` and `<name>.dlq.jsonl`; undefined keeps both in memory. */
+  stateDir?: string;
+  /** Records per invocation, 1..10000. Default 100, as Lambda. */
+  batchSize?: number;
+  /** Gather records for up to this long before invoking, 0..300. Default 0: invoke as soon as there are records. */
+  maximumBatchingWindowSeconds?: number;
+  /** Lambda filter patterns (FilterCriteria.Filters[].Pattern, parsed); OR-ed. Non-matching records are skipped. */
+  filters?: object[];
+  /** -1 (default, as Lambda) retries until the record is too old; 0..10000 otherwise. */
+  maximumRetryAttempts?: number;
+  /**
+   * -1 (default, as Lambda): no limit. Lambda accepts 60..604800; the sandbox accepts any value from 0
+   * so that tests need not wait a minute.
+   */
+  maximumRecordAgeSeconds?: number;
+  bisectBatchOnFunctionError?: boolean;
+  /** FunctionResponseTypes: ["ReportBatchItemFailures"]. */
+  reportBatchItemFailures?: boolean;
+  /** GetRecords polling interval per shard when the shard is idle. Default 250 ms (Lambda polls 4 times a second). */
+  pollIntervalMs?: number;
+  /** Called after every invocation. Exceptions thrown by the hook are ignored. */
+  onInvoke?: (info: InvokeInfo) => void;
+  /** Called when a batch goes to the on-failure destination. */
+  onDiscard?: (entry: StreamFailureRecord) => void;
+  /** Polling and stream errors (the runner keeps going). Default: console.error. */
+  onError?: (error: unknown, where: string) => void;
+}
+
+const isFunction = (value: unknown) => typeof value === "function";
+
+const OptionsSchema = z.strictObject({
+  endpoint: z.url(),
+  tableName: z.string().min(3).max(255),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "letters, digits, '.', '_' and '-' only (it names files)"),
+  stateDir: z.string().min(1).optional(),
+  batchSize: z.number().int().min(1).max(10_000).default(100),
+  maximumBatchingWindowSeconds: z.number().min(0).max(300).default(0),
+  filters: z.array(z.record(z.string(), z.unknown())).max(10).default([]),
+  maximumRetryAttempts: z.number().int().min(-1).max(10_000).default(-1),
+  maximumRecordAgeSeconds: z.number().min(-1).max(604_800).default(-1),
+  bisectBatchOnFunctionError: z.boolean().default(false),
+  reportBatchItemFailures: z.boolean().default(false),
+  pollIntervalMs: z.number().int().min(1).max(60_000).default(250),
+  onInvoke: z.custom<(info: InvokeInfo) => void>(isFunction, "must be a function").optional(),
+  onDiscard: z.custom<(entry: StreamFailureRecord) => void>(isFunction, "must be a function").optional(),
+  onError: z.custom<(error: unknown, where: string) => void>(isFunction, "must be a function").optional(),
+});
+
+export type ResolvedOptions = z.output<typeof OptionsSchema>;
+
+export class StreamRunnerOptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StreamRunnerOptionsError";
+  }
+}
+
+/** Applies Lambda's defaults and rejects unknown or out-of-range options with every problem named. */
+export function resolveOptions(options: StreamRunnerOptions): ResolvedOptions {
+  const parsed = OptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "options"}: ${issue.message}`,
+    );
+    throw new StreamRunnerOptionsError(`Invalid stream runner options:\n  ${problems.join("\n  ")}`);
+  }
+  return parsed.data;
+}
