@@ -6,9 +6,11 @@ import {
   DynamoOrderStore,
 } from "@meridian/adapters";
 import { type AppDeps, createApp, type MeridianApp } from "@meridian/api";
-import { ApiKeyHasher, createCursorCodec } from "@meridian/core";
+import { ApiKeyHasher, createCursorCodec, systemClock } from "@meridian/core";
+import type { DynamoDBStreamHandler } from "aws-lambda";
 import { createRemoteJWKSet } from "jose";
-import type { RuntimeConfig } from "./config.ts";
+import type { OrderStreamConfig, RuntimeConfig } from "./config.ts";
+import { processOrderBatch } from "./order-stream/process-batch.ts";
 
 export type FrontDoor = Pick<AppDeps, "clientIp" | "logger" | "frontDoorRequestId">;
 
@@ -38,4 +40,18 @@ export function createMeridianApp(
       keys: createRemoteJWKSet(new URL(`${config.jwt.issuer}/.well-known/jwks.json`)),
     },
   });
+}
+
+/** Wires the order stream processor; the Lambda entry point and the sandbox's stream runner both use it. */
+export function createOrderStreamHandler(
+  config: OrderStreamConfig,
+  log: (entry: Record<string, unknown>) => void = (entry) => console.log(JSON.stringify(entry)),
+): DynamoDBStreamHandler {
+  const db = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
+  const deps = {
+    orders: new DynamoOrderStore(db, config.tables.orders, config.tables.catalog),
+    clock: systemClock,
+    log,
+  };
+  return (event) => processOrderBatch(deps, event);
 }

@@ -4,3 +4,4 @@ export * from "./issuer.ts";
 export * from "./pretty-logger.ts";
 export * from "./running.ts";
 export * from "./sandbox.ts";
+export * from "./streams/index.ts";

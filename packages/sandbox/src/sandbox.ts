@@ -5,11 +5,17 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
 import type { AppContext, AppLogger } from "@meridian/api";
 import { ApiKeyHasher, createApiKey, generateApiKey, systemClock } from "@meridian/core";
-import { createMeridianApp, type RuntimeConfig } from "@meridian/functions";
+import {
+  createMeridianApp,
+  createOrderStreamHandler,
+  orderStreamMapping,
+  type RuntimeConfig,
+} from "@meridian/functions";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { SandboxHome } from "./home.ts";
 import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandboxRoutes } from "./issuer.ts";
 import { prettyLogger } from "./pretty-logger.ts";
+import { type StreamRunner, startStreamRunner } from "./streams/index.ts";
 
 export interface SandboxOptions {
   /** Port for the API on 127.0.0.1; 0 picks a free one. Default 3000. */
@@ -25,6 +31,12 @@ export interface SandboxOptions {
   /** Seconds a looked-up API key stays cached; default 30. */
   apiKeyCacheTtlSeconds?: number;
   logger?: AppLogger;
+  /** Where the order processor's log lines go. Default: stdout, one JSON line each. */
+  processorLog?: (entry: Record<string, unknown>) => void;
+  /** Run the order stream processor. Default true. */
+  streams?: boolean;
+  /** Stream polling interval (ms); default 250, as Lambda. */
+  streamPollIntervalMs?: number;
 }
 
 export interface Sandbox {
@@ -37,11 +49,21 @@ export interface Sandbox {
   config: RuntimeConfig & { appSecret: string };
   /** The local token issuer's signing key (see `signLocalToken`). */
   issuerKey: LocalIssuerKey;
+  /** The order stream runner (for `drain()` in tests and benchmarks), when streams are on. */
+  orderStream?: StreamRunner;
   stop(): Promise<void>;
 }
 
 export function nodeClientIp(c: AppContext): string {
   return getConnInfo(c).remote.address ?? "unknown";
+}
+
+function prettyProcessorLog(entry: Record<string, unknown>): void {
+  const time = new Date().toISOString().slice(11, 23);
+  const detail = entry.outcome ? `${entry.outcome} lag=${entry.lagMs}ms` : `${entry.error}`;
+  process.stdout.write(
+    `${time} STREAM order ${entry.orderId ?? entry.sequenceNumber} ${detail} req=${entry.correlationId ?? "-"}\n`,
+  );
 }
 
 type Fetch = (request: Request, env: Record<string, unknown>) => Response | Promise<Response>;
@@ -60,8 +82,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const endpoint = options.dynamodbEndpoint ?? engine?.endpoint ?? "";
   const db = createDocumentClient({ endpoint });
   let server: ReturnType<typeof serve> | undefined;
+  let orderStream: StreamRunner | undefined;
 
   const stop = async () => {
+    await orderStream?.stop();
     if (server) {
       const listening = server;
       await new Promise<void>((resolve) => {
@@ -117,6 +141,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ? local.fetch(request, env)
         : app.fetch(request, env);
 
+    if (options.streams !== false) {
+      // The same processor Lambda runs, invoked under the same event source mapping rules.
+      const { name, filters, ...mapping } = orderStreamMapping;
+      orderStream = await startStreamRunner(
+        {
+          ...mapping,
+          filters: [...filters],
+          name,
+          endpoint,
+          tableName: tables.orders,
+          stateDir: home.dir ? join(home.dir, "streams") : undefined,
+          pollIntervalMs: options.streamPollIntervalMs,
+        },
+        createOrderStreamHandler(
+          { tables, dynamodbEndpoint: endpoint },
+          options.processorLog ?? prettyProcessorLog,
+        ),
+      );
+    }
+
     return {
       url,
       port,
@@ -125,6 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodbPid: engine?.pid,
       config,
       issuerKey,
+      orderStream,
       stop,
     };
   } catch (error) {

@@ -22,6 +22,8 @@ export function startTestSandbox(): Promise<Sandbox> {
     tablePrefix: `t${randomUUID().slice(0, 8)}`,
     apiKeyCacheTtlSeconds: 0,
     logger: memoryLogger(),
+    processorLog: () => {},
+    streamPollIntervalMs: 50,
   });
 }
 

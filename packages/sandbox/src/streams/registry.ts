@@ -17,4 +17,9 @@ export type StreamHandlerLoader = (sandbox: RunningSandbox) => Promise<DynamoDBS
  *   "order-stream": async () => (await import("@meridian/functions")).orderStreamHandler,
  * };
  */
-export const streamHandlers: Record<string, StreamHandlerLoader> = {};
+export const streamHandlers: Record<string, StreamHandlerLoader> = {
+  "order-stream": async (sandbox) => {
+    const { createOrderStreamHandler } = await import("@meridian/functions");
+    return createOrderStreamHandler({ tables: sandbox.tables, dynamodbEndpoint: sandbox.dynamodbEndpoint });
+  },
+};
