@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { ISSUER_PATH, signLocalToken } from "../src/issuer.ts";
+import { readRunningSandbox } from "../src/running.ts";
 
 const START = fileURLToPath(new URL("../src/cli/start.ts", import.meta.url));
 const homes: string[] = [];
@@ -55,6 +57,14 @@ function stop(running: Running): Promise<number | null> {
   });
 }
 
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -101,6 +111,56 @@ describe("npm start", () => {
     expect(read.status).toBe(404);
     expect(existsSync(join(home, "dynamodb"))).toBe(false);
     expect(existsSync(join(home, "dev-api-key"))).toBe(false);
+  });
+
+  it("leaves no order PENDING and no stock reserved twice after being killed mid-stream", async () => {
+    const home = newHome();
+    const first = await start([], { MERIDIAN_HOME: home });
+    const running = readRunningSandbox(home);
+    if (!running) throw new Error("the sandbox did not publish .meridian/sandbox.json");
+    const issuer = `${running.url}${ISSUER_PATH}`;
+    const admin = await signLocalToken(running.issuerKey, { issuer, role: "admin", sub: "ops" });
+    const post = (path: string, bearer: string, body: unknown) =>
+      fetch(`${first.url}${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }).then((res) => res.json() as Promise<{ id: string; stock: number }>);
+    const product = await post("/products", admin, { name: "Lamp", price: 500, currency: "EUR", stock: 30 });
+    const buyers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        signLocalToken(running.issuerKey, { issuer, role: "customer", sub: `k${i}` }),
+      ),
+    );
+    await Promise.all(
+      buyers.map((bearer) => post("/orders", bearer, { lines: [{ productId: product.id, quantity: 1 }] })),
+    );
+
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    await waitUntil(() => !alive(first.enginePid));
+    const second = await start([], { MERIDIAN_HOME: home });
+    const adminNow = await signLocalToken(running.issuerKey, {
+      issuer: `${second.url}${ISSUER_PATH}`,
+      role: "admin",
+      sub: "ops",
+    });
+    const list = async (status: string) => {
+      const res = await fetch(`${second.url}/orders?status=${status}&limit=100`, {
+        headers: { authorization: `Bearer ${adminNow}` },
+      });
+      return ((await res.json()) as { items: { lines: { quantity: number }[] }[] }).items;
+    };
+    await waitUntil(async () => (await list("PENDING")).length === 0);
+
+    const confirmed = await list("CONFIRMED");
+    const rejected = await list("REJECTED");
+    const stock = ((await (await fetch(`${second.url}/products/${product.id}`)).json()) as { stock: number })
+      .stock;
+    await stop(second);
+    expect(confirmed).toHaveLength(30);
+    expect(rejected).toHaveLength(10);
+    expect(stock).toBe(0);
   });
 
   it("stops at once with install instructions when Java is missing", async () => {
