@@ -18,6 +18,8 @@ import {
 import { dynamo } from "./errors.ts";
 import { putIdempotent } from "./idempotency.ts";
 
+const RESERVE_ATTEMPTS = 8;
+
 export const orderKey = (id: string) => ({ pk: `ORDER#${id}` });
 
 /** An order item as stored (and as the stream's NewImage carries it, once unmarshalled). */
@@ -106,6 +108,17 @@ export class DynamoOrderStore implements OrderStore {
   }
 
   async reserve(order: Order, atIso: string): Promise<ProcessOutcome> {
+    // Orders for the same product commit one at a time; a transaction that collides with another is
+    // cancelled with TransactionConflict and simply tried again after a short random pause.
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.tryReserve(order, atIso);
+      if (outcome !== "CONFLICT") return outcome;
+      if (attempt >= RESERVE_ATTEMPTS) throw new DependencyUnavailableError("database");
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+
+  private async tryReserve(order: Order, atIso: string): Promise<ProcessOutcome | "CONFLICT"> {
     try {
       await dynamo(() =>
         this.db.send(
@@ -146,8 +159,10 @@ export class DynamoOrderStore implements OrderStore {
       // The order is no longer PENDING: processed before (re-delivery) or cancelled. Nothing to do.
       if (failed(order.lines.length)) return { result: "SKIPPED" };
       const short = order.lines.findIndex((_, i) => failed(i));
-      // Conflicts with concurrent transactions are transient: let the stream retry the record.
-      if (short < 0) throw new DependencyUnavailableError("database", { cause: error });
+      if (short < 0) {
+        if (reasons.some((r) => r.Code === "TransactionConflict")) return "CONFLICT";
+        throw new DependencyUnavailableError("database", { cause: error });
+      }
       const productId = order.lines[short]?.productId ?? "unknown";
       const rejected = await this.setStatus(order.id, "PENDING", "REJECTED", atIso, {
         reason: "OUT_OF_STOCK",

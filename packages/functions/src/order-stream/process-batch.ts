@@ -18,42 +18,56 @@ function orderOf(record: DynamoDBRecord) {
   return parsed.data;
 }
 
+/** Orders of one batch reserved at the same time; they are independent of each other. */
+export const ORDER_CONCURRENCY = 8;
+
+async function processRecord(deps: OrderStreamDeps, record: DynamoDBRecord): Promise<void> {
+  if (record.eventName !== "INSERT") return;
+  const order = orderOf(record);
+  const started = deps.clock.nowMs();
+  const outcome = await processOrder(deps, order);
+  deps.log({
+    level: "INFO",
+    message: "order processed",
+    orderId: order.id,
+    outcome: outcome.result,
+    ...(outcome.result === "REJECTED" ? { reason: "OUT_OF_STOCK", productId: outcome.productId } : {}),
+    correlationId: order.correlationId,
+    lagMs: started - Date.parse(order.createdAt),
+  });
+}
+
 /**
- * Handles one stream batch in order. New PENDING orders get their stock reserved (CONFIRMED) or are
- * REJECTED; anything else (an order no longer PENDING, a re-delivery) is skipped. The first record that
- * fails is reported with every record after it (ReportBatchItemFailures: Lambda retries from the lowest
- * failed sequence number, so order is kept); after the configured retries it goes to the dead-letter
+ * Handles one stream batch. New PENDING orders get their stock reserved (CONFIRMED) or are REJECTED;
+ * anything else (an order no longer PENDING, a re-delivery) is skipped. Orders are independent, so a
+ * batch is worked on ORDER_CONCURRENCY at a time. Failed records are reported (ReportBatchItemFailures):
+ * Lambda retries from the lowest failed sequence number, and re-delivered successes are skipped, so
+ * nothing is processed twice. After the configured retries a failing record goes to the dead-letter
  * destination and the rest of the batch carries on.
  */
 export async function processOrderBatch(
   deps: OrderStreamDeps,
   event: DynamoDBStreamEvent,
 ): Promise<DynamoDBBatchResponse> {
-  for (const record of event.Records) {
-    const sequenceNumber = record.dynamodb?.SequenceNumber ?? "";
-    try {
-      if (record.eventName !== "INSERT") continue;
-      const order = orderOf(record);
-      const started = deps.clock.nowMs();
-      const outcome = await processOrder(deps, order);
-      deps.log({
-        level: "INFO",
-        message: "order processed",
-        orderId: order.id,
-        outcome: outcome.result,
-        ...(outcome.result === "REJECTED" ? { reason: "OUT_OF_STOCK", productId: outcome.productId } : {}),
-        correlationId: order.correlationId,
-        lagMs: started - Date.parse(order.createdAt),
-      });
-    } catch (error) {
-      deps.log({
-        level: "ERROR",
-        message: "order record failed",
-        sequenceNumber,
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
+  const failures: { itemIdentifier: string }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < event.Records.length) {
+      const record = event.Records[next++] as DynamoDBRecord;
+      try {
+        await processRecord(deps, record);
+      } catch (error) {
+        const itemIdentifier = record.dynamodb?.SequenceNumber ?? "";
+        deps.log({
+          level: "ERROR",
+          message: "order record failed",
+          sequenceNumber: itemIdentifier,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        failures.push({ itemIdentifier });
+      }
     }
-  }
-  return { batchItemFailures: [] };
+  };
+  await Promise.all(Array.from({ length: Math.min(ORDER_CONCURRENCY, event.Records.length) }, worker));
+  return { batchItemFailures: failures };
 }
