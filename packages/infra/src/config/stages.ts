@@ -1,0 +1,184 @@
+import { z } from "zod";
+
+/**
+ * Every deployable stage is described here, in one typed and validated place. `npm run deploy -- --stage <name>`
+ * picks `dev`, `staging` or `prod` by name; any other name (or no name: your `USER`) is a personal stage with
+ * throw-away settings. Change a stage by editing its entry below; the schema rejects typos and bad values.
+ */
+
+export const FRONT_DOORS = ["http-api", "rest-api", "alb"] as const;
+export type FrontDoorKind = (typeof FRONT_DOORS)[number];
+
+/** The retention periods CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+const ThrottleSchema = z.strictObject({
+  /** Steady-state requests per second. */
+  rateLimit: z.number().positive(),
+  /** Requests allowed in a burst above the rate. */
+  burstLimit: z.number().int().positive(),
+});
+
+export const StageConfigSchema = z
+  .strictObject({
+    /** Used in every physical name: stacks `meridian-<name>-*`, tables `meridian-<name>-epochs`, ... */
+    name: z.string().regex(STAGE_NAME, "lower-case letters, digits and '-', starting with a letter, <= 20"),
+    kind: z.enum(["dev", "staging", "prod", "personal"]),
+    /** Pin the AWS account; unset means the account of the credentials (CDK_DEFAULT_ACCOUNT) or none offline. */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, "a 12-digit AWS account id")
+      .optional(),
+    /** One independent stack set (tables, secret, function, front door) per region. */
+    regions: z
+      .array(z.string().regex(REGION, "an AWS region such as us-east-1"))
+      .min(1)
+      .refine((r) => new Set(r).size === r.length, "regions must not repeat"),
+    frontDoor: z.enum(FRONT_DOORS).default("http-api"),
+    /** Custom domain; a regional ACM certificate is needed in every region of the stage. */
+    domain: z
+      .strictObject({
+        name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a lower-case DNS name"),
+        certificateArns: z.record(z.string(), z.string().startsWith("arn:")),
+      })
+      .optional(),
+    alarms: z
+      .strictObject({
+        /** 5xx responses per minute at the front door before the alarm fires. */
+        http5xxPerMinute: z.number().int().positive().default(150),
+        /** p99 front-door latency in milliseconds before the alarm fires. */
+        p99LatencyMs: z.number().positive().default(1000),
+      })
+      .prefault({}),
+    logRetentionDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      message: `one of ${LOG_RETENTION_DAYS.join(", ")}`,
+    }),
+    /** What happens to tables, the secret and log groups when the stack is deleted or a resource replaced. */
+    removalPolicy: z.enum(["retain", "destroy"]),
+    /** Reserved concurrency of the HTTP function; the account must keep >= 100 unreserved. */
+    reservedConcurrency: z.number().int().min(1).optional(),
+    /** Browser origins allowed by CORS at the front door (API Gateway only; none means no CORS). */
+    corsOrigins: z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })])).default([]),
+    /** X-Ray active tracing on the function (and the REST API stage). */
+    tracing: z.boolean().default(true),
+    throttle: z
+      .strictObject({
+        /** Every route of the stage. */
+        stage: ThrottleSchema.default({ rateLimit: 1000, burstLimit: 500 }),
+        /** `GET /`: public and unauthenticated, so it gets a stricter limit. */
+        publicRoot: ThrottleSchema.default({ rateLimit: 50, burstLimit: 100 }),
+      })
+      .prefault({}),
+    memorySizeMb: z.number().int().min(128).max(10240).default(512),
+  })
+  .refine((s) => s.kind !== "prod" || s.removalPolicy === "retain", {
+    path: ["removalPolicy"],
+    message: "prod keeps its data: removalPolicy must be 'retain'",
+  })
+  .refine((s) => !s.domain || s.regions.every((r) => s.domain?.certificateArns[r] !== undefined), {
+    path: ["domain", "certificateArns"],
+    message: "give a certificate ARN for every region of the stage",
+  });
+
+export type StageConfig = z.output<typeof StageConfigSchema>;
+export type StageConfigInput = z.input<typeof StageConfigSchema>;
+
+/** Parses a stage; a bad value throws an error that names the stage and the field. */
+export function defineStage(input: StageConfigInput): StageConfig {
+  const result = StageConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join(".") || "(stage)"}: ${i.message}`);
+  throw new Error(`Invalid stage config "${input.name}": ${problems.join("; ")}`);
+}
+
+export const NAMED_STAGES = ["dev", "staging", "prod"] as const;
+export type NamedStage = (typeof NAMED_STAGES)[number];
+
+const DEFAULT_REGION = "us-east-1";
+
+const namedStages: Record<NamedStage, StageConfigInput> = {
+  dev: {
+    name: "dev",
+    kind: "dev",
+    regions: [DEFAULT_REGION],
+    frontDoor: "http-api",
+    logRetentionDays: 14,
+    removalPolicy: "destroy", // dev data is disposable: deleting the stack deletes the tables and secret
+    corsOrigins: ["http://localhost:3000", "http://127.0.0.1:3000"],
+    throttle: { stage: { rateLimit: 100, burstLimit: 50 }, publicRoot: { rateLimit: 10, burstLimit: 20 } },
+  },
+  staging: {
+    name: "staging",
+    kind: "staging",
+    regions: [DEFAULT_REGION],
+    frontDoor: "http-api",
+    logRetentionDays: 30,
+    removalPolicy: "destroy", // staging is rebuilt from prod-like fixtures, never holds the only copy of data
+    throttle: { stage: { rateLimit: 500, burstLimit: 250 }, publicRoot: { rateLimit: 20, burstLimit: 40 } },
+  },
+  prod: {
+    name: "prod",
+    kind: "prod",
+    regions: [DEFAULT_REGION],
+    frontDoor: "http-api",
+    logRetentionDays: 365,
+    removalPolicy: "retain", // production data outlives the stack: tables, secret and logs are RETAINed
+    alarms: { http5xxPerMinute: 150, p99LatencyMs: 1000 },
+    throttle: {
+      // 10,000 writes/s is the design target (docs/data-model.md); the account's API Gateway quota must allow it.
+      stage: { rateLimit: 10_000, burstLimit: 5_000 },
+      publicRoot: { rateLimit: 100, burstLimit: 200 },
+    },
+  },
+};
+
+/** A developer's own stage: cheap, short retention, destroyed with its stack. */
+export function personal(name: string, env: Record<string, string | undefined> = process.env): StageConfig {
+  const clean = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/^[^a-z]+/, "")
+    .slice(0, 20);
+  if (!clean || (NAMED_STAGES as readonly string[]).includes(clean)) {
+    throw new Error(`"${name}" cannot name a personal stage; use --stage <your-name>`);
+  }
+  return defineStage({
+    name: clean,
+    kind: "personal",
+    regions: [env.CDK_DEFAULT_REGION ?? env.AWS_REGION ?? DEFAULT_REGION],
+    logRetentionDays: 7,
+    removalPolicy: "destroy", // personal stages are throw-away
+    corsOrigins: ["http://localhost:3000", "http://127.0.0.1:3000"],
+    throttle: { stage: { rateLimit: 50, burstLimit: 25 }, publicRoot: { rateLimit: 5, burstLimit: 10 } },
+  });
+}
+
+function isNamed(name: string): name is NamedStage {
+  return (NAMED_STAGES as readonly string[]).includes(name);
+}
+
+/**
+ * The stage called `name`: dev, staging or prod, or else a personal stage. Without a name the personal stage of
+ * `USER` is used, so a bare deploy can never reach prod. The account comes from the config or, when the CDK CLI
+ * has credentials, from CDK_DEFAULT_ACCOUNT; offline it stays unset and the stacks are account-agnostic.
+ */
+export function resolveStage(
+  name: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): StageConfig {
+  const wanted = name ?? env.USER ?? env.USERNAME;
+  if (!wanted) throw new Error("No stage given: pass --stage <name> (or set USER for a personal stage)");
+  const stage = isNamed(wanted) ? defineStage(namedStages[wanted]) : personal(wanted, env);
+  const account = stage.account ?? env.CDK_DEFAULT_ACCOUNT;
+  return account ? { ...stage, account } : stage;
+}
+
+/** All named stages (what a plain `npm run synth` checks). */
+export function namedStageConfigs(env: Record<string, string | undefined> = process.env): StageConfig[] {
+  return NAMED_STAGES.map((name) => resolveStage(name, env));
+}

@@ -1,0 +1,142 @@
+import { Duration, type RemovalPolicy, Validations } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { projectLogGroup } from "./log-group.ts";
+
+/** The newest Node.js LTS that aws-cdk-lib offers; bump it here and nowhere else. */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+export const FUNCTION_ARCHITECTURE = Architecture.ARM_64;
+
+/** DynamoDB item actions a function may be granted; anything broader is not on the list on purpose. */
+export type DynamoDbAction =
+  | "dynamodb:GetItem"
+  | "dynamodb:BatchGetItem"
+  | "dynamodb:Query"
+  | "dynamodb:PutItem"
+  | "dynamodb:UpdateItem"
+  | "dynamodb:DeleteItem"
+  | "dynamodb:BatchWriteItem"
+  | "dynamodb:ConditionCheckItem";
+
+export interface MeridianFunctionProps
+  extends Omit<
+    NodejsFunctionProps,
+    "runtime" | "architecture" | "logGroup" | "logRetention" | "tracing" | "role" | "bundling"
+  > {
+  /** The TypeScript file exporting the handler. */
+  entry: string;
+  logRetention: RetentionDays;
+  /** What happens to the log group when the function is removed (RETAIN in prod). */
+  logRemovalPolicy: RemovalPolicy;
+  /** X-Ray active tracing. */
+  tracing: boolean;
+}
+
+/**
+ * The project's Lambda function: Node.js LTS on arm64, bundled by esbuild as minified ESM with source maps and
+ * the AWS SDK inside the bundle, an explicit log group with retention, optional X-Ray tracing and a role that
+ * starts empty. Resources are attached with `bindTable` / `bindSecret`, which grant exactly the listed actions on
+ * that one resource and set the environment variable the code reads, in one call.
+ *
+ * @example
+ * const fn = new MeridianFunction(this, "Http", { entry, logRetention, logRemovalPolicy, tracing: true });
+ * fn.bindTable(epochs, "TABLE_EPOCHS", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
+ * fn.bindSecret(appSecret, "APP_SECRET_ARN");
+ */
+export class MeridianFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: MeridianFunctionProps) {
+    const { logRetention, logRemovalPolicy, tracing, environment, ...rest } = props;
+    // Created before super() so the function can point at them; scope-level ids keep them unique per function.
+    const logGroup = projectLogGroup(scope, `${id}Logs`, {
+      retention: logRetention,
+      removalPolicy: logRemovalPolicy,
+    });
+    // Our own role instead of the AWSLambdaBasicExecutionRole managed policy: writes to this log group only.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Execution role of ${id}; grants come from bindTable/bindSecret`,
+    });
+    super(scope, id, {
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      ...rest,
+      runtime: FUNCTION_RUNTIME,
+      architecture: FUNCTION_ARCHITECTURE,
+      role,
+      logGroup,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      environment: {
+        NODE_OPTIONS: "--enable-source-maps",
+        ...environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: "node24",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ["module", "main"],
+        // Bundle the AWS SDK too: a pinned, tree-shaken SDK starts faster than the runtime's copy.
+        externalModules: [],
+        // CommonJS dependencies inside an ESM bundle call require(); give them one.
+        banner:
+          "import { createRequire as __meridianCreateRequire } from 'node:module'; const require = __meridianCreateRequire(import.meta.url);",
+      },
+    });
+    logGroup.grantWrite(role);
+
+    if (tracing) {
+      Validations.of(role).acknowledge({
+        id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+        reason:
+          "X-Ray's xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; " +
+          "AWS requires Resource '*' (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_id-based-policy-examples.html).",
+      });
+    }
+    Validations.of(this).acknowledge({
+      id: "cdk-validator-cfnguard::lambda_inside_vpc_check",
+      reason:
+        "The functions call only AWS APIs (DynamoDB, Secrets Manager) over TLS with IAM auth. A VPC would add NAT " +
+        "or interface endpoints (fixed monthly cost, cold-start ENI setup) and no protection for these calls.",
+    });
+  }
+
+  /**
+   * Grants exactly `actions` on `table` and sets `envName` to the table name. `indexes` adds dynamodb:Query on
+   * those global secondary indexes only. A transaction needs the per-item action of each of its parts
+   * (TransactWriteItems of Puts needs PutItem, of Updates UpdateItem).
+   */
+  bindTable(
+    table: ITable,
+    envName: string,
+    actions: readonly DynamoDbAction[],
+    options: { indexes?: readonly string[] } = {},
+  ): this {
+    if (actions.length === 0) throw new Error(`bindTable(${envName}) needs at least one action`);
+    this.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+    if (options.indexes?.length) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ["dynamodb:Query"],
+          resources: options.indexes.map((index) => `${table.tableArn}/index/${index}`),
+        }),
+      );
+    }
+    this.addEnvironment(envName, table.tableName);
+    return this;
+  }
+
+  /** Grants secretsmanager:GetSecretValue on `secret` only and sets `envName` to its ARN. */
+  bindSecret(secret: ISecret, envName: string): this {
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ["secretsmanager:GetSecretValue"], resources: [secret.secretArn] }),
+    );
+    this.addEnvironment(envName, secret.secretArn);
+    return this;
+  }
+}

@@ -1,0 +1,141 @@
+import { Duration, Validations } from "aws-cdk-lib";
+import {
+  AccessLogFormat,
+  ApiKeySourceType,
+  EndpointType,
+  LambdaRestApi,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  SecurityPolicy,
+  type UsagePlan,
+} from "aws-cdk-lib/aws-apigateway";
+import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
+import type { IMetric } from "aws-cdk-lib/aws-cloudwatch";
+import { Construct } from "constructs";
+import { removalPolicyOf } from "../config/naming.ts";
+import { projectLogGroup } from "../constructs/log-group.ts";
+import {
+  accessLogFields,
+  acknowledgeAppLevelAuth,
+  CORS_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  type FrontDoor,
+  type FrontDoorProps,
+} from "./front-door.ts";
+
+/**
+ * API Gateway REST API: `ANY /` and `ANY /{proxy+}` to the function (what `proxy: true` builds), plus an explicit
+ * `GET /` so that route can get its own, stricter method throttle. Stage throttling covers everything; a usage
+ * plan with API key source HEADER lets operators hand out API Gateway managed keys to clients who want per-key
+ * quotas. No method requires such a key: the app authenticates `x-api-key` itself.
+ */
+export class RestApiFrontDoor extends Construct implements FrontDoor {
+  readonly api: LambdaRestApi;
+  readonly usagePlan: UsagePlan;
+  readonly url: string;
+  readonly domainTarget?: string;
+
+  constructor(scope: Construct, id: string, props: FrontDoorProps) {
+    super(scope, id);
+    const { stage, region, handler } = props;
+    const accessLogs = projectLogGroup(this, "AccessLogs", {
+      retention: stage.logRetentionDays,
+      removalPolicy: removalPolicyOf(stage),
+    });
+
+    this.api = new LambdaRestApi(this, "Api", {
+      handler,
+      proxy: false,
+      restApiName: `meridian-${stage.name}`,
+      description: `Meridian ${stage.name} (REST API)`,
+      endpointTypes: [EndpointType.REGIONAL],
+      apiKeySourceType: ApiKeySourceType.HEADER,
+      // Execution logs (ERROR level) need the account-wide API Gateway CloudWatch role; CDK manages it here.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: "api",
+        throttlingRateLimit: stage.throttle.stage.rateLimit,
+        throttlingBurstLimit: stage.throttle.stage.burstLimit,
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: false,
+        tracingEnabled: stage.tracing,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.custom(JSON.stringify(accessLogFields("rest-api"))),
+        // "//GET" is GET on the root resource "/": the public route gets a stricter method throttle.
+        methodOptions: {
+          "//GET": {
+            throttlingRateLimit: stage.throttle.publicRoot.rateLimit,
+            throttlingBurstLimit: stage.throttle.publicRoot.burstLimit,
+            loggingLevel: MethodLoggingLevel.ERROR,
+          },
+        },
+      },
+      defaultCorsPreflightOptions:
+        stage.corsOrigins.length > 0
+          ? {
+              allowOrigins: stage.corsOrigins,
+              allowMethods: ["GET", "POST", "OPTIONS"],
+              allowHeaders: CORS_ALLOW_HEADERS,
+              exposeHeaders: CORS_EXPOSE_HEADERS,
+              maxAge: Duration.hours(1),
+            }
+          : undefined,
+      domainName: stage.domain
+        ? {
+            domainName: stage.domain.name,
+            certificate: Certificate.fromCertificateArn(
+              this,
+              "Certificate",
+              stage.domain.certificateArns[region] as string,
+            ),
+            endpointType: EndpointType.REGIONAL,
+            securityPolicy: SecurityPolicy.TLS_1_2,
+          }
+        : undefined,
+    });
+    acknowledgeAppLevelAuth(this.api);
+    this.api.root.addMethod("ANY");
+    this.api.root.addMethod("GET");
+    this.api.root.addProxy({ anyMethod: true });
+
+    Validations.of(this.api).acknowledge({
+      id: "AwsSolutions::AwsSolutions-APIG2",
+      reason:
+        "A proxy API has no request models; the app validates every body, query and header with schemas once, " +
+        "for all front doors alike.",
+    });
+    if (this.api.node.tryFindChild("CloudWatchRole")) {
+      Validations.of(this.api.node.findChild("CloudWatchRole")).acknowledge({
+        id: "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+        reason:
+          "API Gateway's account-wide logging role; AWS's service-role policy is the documented way to grant it " +
+          "and allows nothing beyond writing API Gateway's own log groups.",
+      });
+    }
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: "AwsSolutions::AwsSolutions-APIG3",
+      reason:
+        "No WAF web ACL yet: stage, method and usage-plan throttles cap the rate; a web ACL costs $5/month plus " +
+        "$1 per rule and $0.60 per million requests per stage and region. Add one when a stage needs IP rules.",
+    });
+
+    this.usagePlan = this.api.addUsagePlan("UsagePlan", {
+      name: `meridian-${stage.name}`,
+      description: "Attach API Gateway managed keys here for per-client throttles and quotas",
+      throttle: stage.throttle.stage,
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+
+    this.url = stage.domain ? `https://${stage.domain.name}/` : this.api.url;
+    this.domainTarget = this.api.domainName?.domainNameAliasDomainName;
+  }
+
+  metricServerErrors(): IMetric {
+    return this.api.metricServerError({ period: Duration.minutes(1), statistic: "Sum" });
+  }
+
+  metricLatencyP99(): IMetric {
+    return this.api.metricLatency({ period: Duration.minutes(1), statistic: "p99" });
+  }
+}
