@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { orderStreamMapping } from "@meridian/functions";
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -24,25 +25,6 @@ export function functionEntry(name: "http" | "order-stream"): string {
   const root = createRequire(import.meta.url).resolve("@meridian/functions");
   return join(dirname(root), name, "handler.ts");
 }
-
-/**
- * How Lambda reads the orders stream; the sandbox's poller follows the same rules. Only INSERTs of PENDING
- * orders reach the function (idempotency records and status changes are filtered out before invocation).
- */
-export const ORDER_STREAM_MAPPING = {
-  batchSize: 10,
-  retryAttempts: 3,
-  bisectBatchOnError: true,
-  reportBatchItemFailures: true,
-  maxRecordAge: Duration.days(1),
-  startingPosition: StartingPosition.TRIM_HORIZON,
-};
-
-/** The event filter pattern (Lambda's FilterCriteria syntax). */
-export const ORDER_STREAM_FILTER = {
-  eventName: ["INSERT"],
-  dynamodb: { NewImage: { status: { S: ["PENDING"] } } },
-};
 
 export interface StatelessStackProps extends StackProps {
   stage: StageConfig;
@@ -127,9 +109,19 @@ export class StatelessStack extends Stack {
       .bindTable(tables.orders, "TABLE_ORDERS", ["dynamodb:UpdateItem"])
       .bindTable(tables.catalog, "TABLE_CATALOG", ["dynamodb:UpdateItem"]);
     this.orderStreamFunction.addEventSource(
+      // The settings the sandbox's stream runner also follows (@meridian/functions' orderStreamMapping).
       new DynamoEventSource(tables.orders, {
-        ...ORDER_STREAM_MAPPING,
-        filters: [FilterCriteria.filter(ORDER_STREAM_FILTER)],
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: orderStreamMapping.batchSize,
+        maxBatchingWindow:
+          orderStreamMapping.maximumBatchingWindowSeconds > 0
+            ? Duration.seconds(orderStreamMapping.maximumBatchingWindowSeconds)
+            : undefined,
+        retryAttempts: orderStreamMapping.maximumRetryAttempts,
+        maxRecordAge: Duration.seconds(orderStreamMapping.maximumRecordAgeSeconds),
+        bisectBatchOnError: orderStreamMapping.bisectBatchOnFunctionError,
+        reportBatchItemFailures: orderStreamMapping.reportBatchItemFailures,
+        filters: orderStreamMapping.filters.map((pattern) => FilterCriteria.filter(pattern)),
         onFailure: new SqsDlq(this.orderStreamDlq),
       }),
     );
