@@ -1,0 +1,55 @@
+import { Topic } from "aws-cdk-lib/aws-sns";
+import { describe, expect, it } from "vitest";
+import type { StageConfigInput } from "../src/config/stages.ts";
+import { synthStage, validate } from "./helpers.ts";
+
+const prod = { kind: "prod", removalPolicy: "retain", logRetentionDays: 365 } as const;
+const domain = {
+  name: "api.example.com",
+  certificateArns: { "eu-west-1": "arn:aws:acm:eu-west-1:123456789012:certificate/0000" },
+};
+
+describe("security gates (cdk-nag AwsSolutions + Control Tower rules via cfn-guard)", () => {
+  const variants: Array<[string, Partial<StageConfigInput>]> = [
+    ["dev, HTTP API", {}],
+    ["prod, HTTP API with domain", { ...prod, domain }],
+    ["dev, REST API", { frontDoor: "rest-api" }],
+    ["prod, REST API", { ...prod, frontDoor: "rest-api" }],
+    ["dev, ALB over HTTP", { frontDoor: "alb" }],
+    ["prod, ALB with domain", { ...prod, frontDoor: "alb", domain }],
+  ];
+
+  it.each(variants)(
+    "%s: no unacknowledged finding, every acknowledgement has a reason",
+    (_name, overrides) => {
+      // Act
+      const { findings, acknowledged } = validate(synthStage(overrides).app);
+
+      // Assess
+      expect(findings).toEqual([]);
+      for (const ack of acknowledged) expect(ack.reason.length, ack.rule).toBeGreaterThan(40);
+    },
+  );
+
+  it("acknowledges only the '*' resources AWS requires (X-Ray, ListStreams), nothing else of IAM5", () => {
+    const { acknowledged } = validate(synthStage({}).app);
+    const iam5 = acknowledged.filter((a) => a.rule.includes("IAM5"));
+    expect(iam5.map((a) => a.rule)).toEqual([
+      "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+      "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+    ]);
+    for (const ack of iam5) expect(ack.reason).toMatch(/X-Ray/);
+  });
+
+  it("fails synthesis on a finding nobody acknowledged", () => {
+    // Arrange: a topic that accepts unencrypted publishes (AwsSolutions-SNS3).
+    const { app, stateless } = synthStage({});
+    new Topic(stateless, "Unreviewed");
+
+    // Act
+    const { findings } = validate(app);
+
+    // Assess
+    expect(findings).toEqual([expect.stringMatching(/^AwsSolutions-SNS3 at .*\/Unreviewed\/Resource$/)]);
+  });
+});

@@ -1,0 +1,184 @@
+import { Match } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import type { StageConfigInput } from "../src/config/stages.ts";
+import { templatesFor } from "./helpers.ts";
+
+const CERT = "arn:aws:acm:eu-west-1:123456789012:certificate/0000";
+const throttle = { stage: { rateLimit: 300, burstLimit: 150 }, publicRoot: { rateLimit: 7, burstLimit: 9 } };
+
+function stateless(overrides: Partial<StageConfigInput>) {
+  const template = templatesFor({ throttle, ...overrides }).stateless;
+  const [functionId] = Object.keys(template.findResources("AWS::Lambda::Function"));
+  if (!functionId) throw new Error("no function");
+  return { template, functionArn: { "Fn::GetAtt": [functionId, "Arn"] } };
+}
+
+describe("front door: HTTP API (default)", () => {
+  it("routes $default and GET / to the function, throttles the stage and GET / more strictly", () => {
+    // Act
+    const { template, functionArn } = stateless({ corsOrigins: ["https://app.example.com"] });
+
+    // Assess
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      ProtocolType: "HTTP",
+      CorsConfiguration: {
+        AllowOrigins: ["https://app.example.com"],
+        AllowHeaders: Match.arrayWith(["x-api-key", "idempotency-key"]),
+      },
+    });
+    template.resourceCountIs("AWS::ApiGatewayV2::Integration", 1);
+    template.hasResourceProperties("AWS::ApiGatewayV2::Integration", {
+      IntegrationType: "AWS_PROXY",
+      IntegrationUri: functionArn,
+      PayloadFormatVersion: "2.0",
+    });
+    for (const routeKey of ["$default", "GET /"]) {
+      template.hasResourceProperties("AWS::ApiGatewayV2::Route", {
+        RouteKey: routeKey,
+        Target: Match.objectLike({ "Fn::Join": Match.anyValue() }),
+      });
+    }
+    template.hasResource("AWS::ApiGatewayV2::Stage", {
+      Properties: {
+        StageName: "$default",
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 300, ThrottlingBurstLimit: 150 },
+        RouteSettings: { "GET /": { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 } },
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("requestId") },
+      },
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp("GET")]),
+    });
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      FunctionName: functionArn,
+      Principal: "apigateway.amazonaws.com",
+    });
+  });
+
+  it("has no CORS configuration when the stage lists no origins", () => {
+    const { template } = stateless({ corsOrigins: [] });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.absent() });
+  });
+
+  it("maps a custom domain with the region's certificate", () => {
+    const { template } = stateless({
+      domain: { name: "api.example.com", certificateArns: { "eu-west-1": CERT } },
+    });
+    template.hasResourceProperties("AWS::ApiGatewayV2::DomainName", {
+      DomainName: "api.example.com",
+      DomainNameConfigurations: [Match.objectLike({ CertificateArn: CERT, EndpointType: "REGIONAL" })],
+    });
+    template.resourceCountIs("AWS::ApiGatewayV2::ApiMapping", 1);
+  });
+});
+
+describe("front door: REST API", () => {
+  it("proxies every path to the function with HEADER API keys, a usage plan and a GET / method throttle", () => {
+    // Act
+    const { template, functionArn } = stateless({ frontDoor: "rest-api" });
+
+    // Assess
+    template.hasResourceProperties("AWS::ApiGateway::RestApi", {
+      ApiKeySourceType: "HEADER",
+      EndpointConfiguration: { Types: ["REGIONAL"] },
+    });
+    template.hasResourceProperties("AWS::ApiGateway::Resource", { PathPart: "{proxy+}" });
+    const methods = Object.values(template.findResources("AWS::ApiGateway::Method")).map(
+      (m) =>
+        (m as { Properties: { HttpMethod: string; Integration?: { Type: string; Uri: unknown } } })
+          .Properties,
+    );
+    const proxied = methods.filter((m) => m.Integration?.Type === "AWS_PROXY");
+    expect(proxied.map((m) => m.HttpMethod).sort()).toEqual(["ANY", "ANY", "GET"]);
+    for (const m of proxied)
+      expect(JSON.stringify(m.Integration?.Uri)).toContain(JSON.stringify(functionArn));
+    template.hasResourceProperties("AWS::ApiGateway::Stage", {
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: "*",
+          ResourcePath: "/*",
+          ThrottlingRateLimit: 300,
+          ThrottlingBurstLimit: 150,
+        }),
+        Match.objectLike({
+          HttpMethod: "GET",
+          ResourcePath: "/",
+          ThrottlingRateLimit: 7,
+          ThrottlingBurstLimit: 9,
+        }),
+      ]),
+    });
+    template.hasResourceProperties("AWS::ApiGateway::UsagePlan", {
+      Throttle: { RateLimit: 300, BurstLimit: 150 },
+      ApiStages: [Match.objectLike({ ApiId: Match.anyValue(), Stage: Match.anyValue() })],
+    });
+    // The app checks x-api-key itself; no method requires an API Gateway managed key.
+    for (const m of methods) expect(m).not.toMatchObject({ ApiKeyRequired: true });
+  });
+});
+
+describe("front door: Application Load Balancer", () => {
+  it("targets the function from an internet-facing ALB in a VPC without NAT gateways", () => {
+    // Act
+    const { template, functionArn } = stateless({ frontDoor: "alb" });
+
+    // Assess
+    template.resourceCountIs("AWS::EC2::NatGateway", 0);
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", {
+      Scheme: "internet-facing",
+      LoadBalancerAttributes: Match.arrayWith([{ Key: "access_logs.s3.enabled", Value: "true" }]),
+    });
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::LoadBalancer", {
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: "routing.http.drop_invalid_header_fields.enabled", Value: "true" },
+      ]),
+    });
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::TargetGroup", {
+      TargetType: "lambda",
+      Targets: [{ Id: functionArn }],
+    });
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", { Port: 80, Protocol: "HTTP" });
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      FunctionName: functionArn,
+      Principal: "elasticloadbalancing.amazonaws.com",
+    });
+  });
+
+  it("serves HTTPS with the certificate and redirects HTTP when the stage has a domain", () => {
+    const { template } = stateless({
+      frontDoor: "alb",
+      domain: { name: "api.example.com", certificateArns: { "eu-west-1": CERT } },
+    });
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", {
+      Port: 443,
+      Protocol: "HTTPS",
+      Certificates: [{ CertificateArn: CERT }],
+    });
+    template.hasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", {
+      Port: 80,
+      DefaultActions: [
+        Match.objectLike({ Type: "redirect", RedirectConfig: Match.objectLike({ Protocol: "HTTPS" }) }),
+      ],
+    });
+  });
+});
+
+describe("alarms", () => {
+  it.each(["http-api", "rest-api", "alb"] as const)(
+    "%s: 5xx and p99 alarms notify the stage's topic",
+    (frontDoor) => {
+      const { template } = stateless({ frontDoor, alarms: { http5xxPerMinute: 42, p99LatencyMs: 800 } });
+      template.resourceCountIs("AWS::CloudWatch::Alarm", 3); // + the order stream's dead-letter queue
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Threshold: 42,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp("^AlarmTopic") }],
+      });
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Threshold: 800,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp("^AlarmTopic") }],
+      });
+    },
+  );
+});
