@@ -293,6 +293,12 @@ describe("health and docs", () => {
       "/epochs/{id}",
       "/health",
       "/health/ready",
+      "/orders",
+      "/orders/{id}",
+      "/orders/{id}/cancel",
+      "/products",
+      "/products/{id}",
+      "/products/{id}/stock",
     ]);
     expect(Object.keys(doc.paths["/epoch"] ?? {})).toEqual(["post"]);
     expect(doc.components.schemas).toHaveProperty("Epoch");

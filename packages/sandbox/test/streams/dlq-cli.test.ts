@@ -36,7 +36,7 @@ function dlq(args: string[], home: string): Promise<Run> {
   return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
 }
 
-function homeWithFailures(): string {
+function homeWithFailures(mapping = "order-stream"): string {
   const { dir: home, remove } = tempDir();
   dirs.push(remove);
   const streams = join(home, "streams");
@@ -55,7 +55,7 @@ function homeWithFailures(): string {
     },
   };
   appendToDlq(
-    dlqPath(streams, "order-stream"),
+    dlqPath(streams, mapping),
     failureRecord({
       records: [record],
       shardId: "shardId-1",
@@ -72,7 +72,7 @@ describe("npm run dlq", () => {
     const withFailures = homeWithFailures();
     const { dir: empty, remove } = tempDir();
     dirs.push(remove);
-    const withSandbox = homeWithFailures();
+    const withSandbox = homeWithFailures("legacy-stream");
     // A "running" sandbox (the file `npm start` writes; this test process is its live pid). The redrive
     // stops at the missing handler, before touching DynamoDB.
     writeFileSync(
@@ -101,7 +101,7 @@ describe("npm run dlq", () => {
     expect(noSandbox.code).toBe(1);
     expect(noSandbox.stderr).toContain("start the sandbox first");
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('No stream handler is registered for "order-stream"');
+    expect(unknown.stderr).toContain('No stream handler is registered for "legacy-stream"');
     expect(unknown.stderr).toContain("packages/sandbox/src/streams/registry.ts");
   });
 });
