@@ -18,3 +18,4 @@ export * from "./shared/errors.ts";
 export * from "./shared/ids.ts";
 export * from "./shared/ports.ts";
 export * from "./shared/validation.ts";
+export * from "./observability/metrics.ts";
