@@ -11,6 +11,7 @@ export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const lambdaFunctions: readonly LambdaFunction[] = [
   { name: "http", entry: "packages/functions/src/http/handler.ts" },
   { name: "order-stream", entry: "packages/functions/src/order-stream/handler.ts" },
+  { name: "metrics-job", entry: "packages/functions/src/metrics-job/handler.ts" },
 ];
 
 export interface LambdaFunction {

@@ -4,8 +4,11 @@ import { signLocalToken, startSandbox } from "@meridian/sandbox";
 const sandbox = await startSandbox({
   port: 0,
   home: null,
-  logger: { request: () => {}, error: (message, { error }) => console.error(message, error) },
-  processorLog: () => {},
+  // Only errors are printed; the benchmark reads results from the API.
+  logSink: (entry) => {
+    if (entry.level === "ERROR") console.error(JSON.stringify(entry));
+  },
+  metricsJobPeriodSeconds: 0,
 });
 const issuer = sandbox.config.jwt.issuer;
 const admin = await signLocalToken(sandbox.issuerKey, { issuer, role: "admin", sub: "bench-admin" });

@@ -1,6 +1,6 @@
 /** The sandbox's API (same app, same wiring as `npm start`) on an existing DynamoDB, for bench/epoch-post.ts. */
 import { createWriteStream } from "node:fs";
-import { prettyLogger, startSandbox } from "@meridian/sandbox";
+import { prettySink, startSandbox } from "@meridian/sandbox";
 
 const [endpoint, prefix] = process.argv.slice(2);
 // The per-request log line is formatted and written as usual, to /dev/null instead of a terminal.
@@ -10,6 +10,7 @@ const sandbox = await startSandbox({
   home: null,
   dynamodbEndpoint: endpoint,
   tablePrefix: prefix,
-  logger: prettyLogger((line) => sink.write(`${line}\n`)),
+  logSink: prettySink((line) => sink.write(`${line}\n`)),
+  metricsJobPeriodSeconds: 0,
 });
 console.log(`LISTENING ${sandbox.url} ${sandbox.devApiKey}`);

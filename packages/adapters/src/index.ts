@@ -5,5 +5,6 @@ export * from "./dynamodb/ensure-tables.ts";
 export * from "./dynamodb/epoch-store.ts";
 export * from "./dynamodb/errors.ts";
 export * from "./dynamodb/idempotency.ts";
+export * from "./dynamodb/metrics-source.ts";
 export * from "./dynamodb/order-store.ts";
 export * from "./dynamodb/tables.ts";

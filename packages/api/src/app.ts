@@ -7,14 +7,15 @@ import {
   type CursorCodec,
   type EpochStore,
   type IdGenerator,
+  type Logger,
+  type MetricsEmitter,
   type OrderStore,
   systemClock,
   uuidV7Generator,
 } from "@meridian/core";
 import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
 import { errorHandler, notFoundHandler } from "./error-handler.ts";
-import type { AppLogger } from "./logger.ts";
-import { accessLog } from "./middleware/access-log.ts";
+import { observeRequests } from "./middleware/access-log.ts";
 import { apiKeyAuth } from "./middleware/api-key.ts";
 import { type JwtAuthOptions, jwtAuth } from "./middleware/jwt-auth.ts";
 import { requestId } from "./middleware/request-id.ts";
@@ -36,7 +37,8 @@ export interface AppDeps {
   hasher: ApiKeyHasher;
   cursors: CursorCodec;
   clientIp: ClientIpResolver;
-  logger: AppLogger;
+  logger: Logger;
+  metrics: MetricsEmitter;
   clock?: Clock;
   ids?: IdGenerator;
   /** Id the front door already gave this request (API Gateway's requestId); a UUID otherwise. */
@@ -64,7 +66,7 @@ export function createApp(deps: AppDeps): MeridianApp {
   const onError = errorHandler(deps.logger);
 
   app.use(requestId({ fromFrontDoor: deps.frontDoorRequestId }));
-  app.use(accessLog(deps.logger));
+  app.use(observeRequests(deps.logger, deps.metrics));
 
   const auth = apiKeyAuth({ apiKeys: deps.apiKeys, hasher: deps.hasher, cacheTtlMs: deps.apiKeyCacheTtlMs });
   visitRoutes(app, full);

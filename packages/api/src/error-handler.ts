@@ -4,7 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env.ts";
 import { MethodNotAllowedError, RouteNotFoundError } from "./errors.ts";
-import type { AppLogger } from "./logger.ts";
+import type { Logger } from "./logger.ts";
 
 const STATUS_CODES: Record<number, string> = {
   400: "BAD_REQUEST",
@@ -25,7 +25,7 @@ interface ErrorBody {
  * The one place where failures become responses: `{ error: { code, message, requestId } }`.
  * 5xx responses carry a generic message; the real error goes to the log with the request id.
  */
-export function errorHandler(logger: AppLogger) {
+export function errorHandler(logger: Logger) {
   return (err: Error, c: Context<AppEnv>) => {
     const requestId = c.get("requestId") ?? "unknown";
     let status = 500;
@@ -51,7 +51,7 @@ export function errorHandler(logger: AppLogger) {
       message = err.message || code;
     }
 
-    if (status >= 500) logger.error("request failed", { requestId, error: err });
+    if (status >= 500) logger.error("request failed", { requestId, route: c.req.routePath, error: err });
     const body: ErrorBody = { error: { code, message, requestId } };
     if (details) body.error.details = details;
     return c.json(body, status as ContentfulStatusCode);

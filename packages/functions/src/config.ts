@@ -1,11 +1,12 @@
 import type { TableNames } from "@meridian/adapters";
-import { parseEnv } from "@meridian/core";
+import { type LogLevel, parseEnv } from "@meridian/core";
 import { z } from "zod";
 
 const Table = z.string().min(3);
 
 /** What every function reading DynamoDB needs. */
 const DataEnv = z.object({
+  LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
   /** DynamoDB Local or another endpoint; unset in AWS. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().min(1).optional(),
@@ -35,7 +36,17 @@ const HttpEnv = DataEnv.extend({
 
 const OrderStreamEnv = DataEnv.extend({ TABLE_CATALOG: Table, TABLE_ORDERS: Table });
 
+const MetricsJobEnv = DataEnv.extend({
+  TABLE_EPOCHS: Table,
+  TABLE_API_KEYS: Table,
+  TABLE_CATALOG: Table,
+  TABLE_ORDERS: Table,
+  /** The schedule's period: the job reports on the last complete interval of this length. */
+  METRICS_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+});
+
 export interface DataConfig {
+  logLevel?: LogLevel;
   dynamodbEndpoint?: string;
   region?: string;
 }
@@ -65,8 +76,33 @@ export function loadRuntimeConfig(env: Record<string, string | undefined> = proc
     appSecret: e.APP_SECRET ?? { arn: e.APP_SECRET_ARN as string },
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     region: e.AWS_REGION,
+    logLevel: e.LOG_LEVEL,
     apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_SECONDS * 1000,
     jwt: { issuer: e.JWT_ISSUER.replace(/\/$/, ""), audience: e.JWT_AUDIENCE, adminGroup: e.JWT_ADMIN_GROUP },
+  };
+}
+
+export interface MetricsJobConfig extends DataConfig {
+  tables: TableNames;
+  intervalMs: number;
+}
+
+/** The scheduled metrics job's configuration. */
+export function loadMetricsJobConfig(
+  env: Record<string, string | undefined> = process.env,
+): MetricsJobConfig {
+  const e = parseEnv(MetricsJobEnv, env);
+  return {
+    tables: {
+      epochs: e.TABLE_EPOCHS,
+      apiKeys: e.TABLE_API_KEYS,
+      catalog: e.TABLE_CATALOG,
+      orders: e.TABLE_ORDERS,
+    },
+    intervalMs: e.METRICS_INTERVAL_SECONDS * 1000,
+    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
+    region: e.AWS_REGION,
+    logLevel: e.LOG_LEVEL,
   };
 }
 
@@ -79,5 +115,6 @@ export function loadOrderStreamConfig(
     tables: { catalog: e.TABLE_CATALOG, orders: e.TABLE_ORDERS },
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     region: e.AWS_REGION,
+    logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,4 +1,5 @@
 export * from "./config.ts";
+export * from "./metrics-job/publish.ts";
 export * from "./order-stream/mapping.ts";
 export * from "./order-stream/process-batch.ts";
 export * from "./secret.ts";

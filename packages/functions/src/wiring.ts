@@ -3,16 +3,33 @@ import {
   DynamoApiKeyStore,
   DynamoCatalogStore,
   DynamoEpochStore,
+  DynamoMetricsSource,
   DynamoOrderStore,
 } from "@meridian/adapters";
 import { type AppDeps, createApp, type MeridianApp } from "@meridian/api";
-import { ApiKeyHasher, createCursorCodec, systemClock } from "@meridian/core";
+import {
+  ApiKeyHasher,
+  createCursorCodec,
+  createLogger,
+  type Logger,
+  MetricsEmitter,
+  SERVICE,
+  systemClock,
+} from "@meridian/core";
 import type { DynamoDBStreamHandler } from "aws-lambda";
 import { createRemoteJWKSet } from "jose";
-import type { OrderStreamConfig, RuntimeConfig } from "./config.ts";
+import type { MetricsJobConfig, OrderStreamConfig, RuntimeConfig } from "./config.ts";
+import { runMetricsJob } from "./metrics-job/publish.ts";
 import { processOrderBatch } from "./order-stream/process-batch.ts";
 
-export type FrontDoor = Pick<AppDeps, "clientIp" | "logger" | "frontDoorRequestId">;
+export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId"> &
+  Partial<Pick<AppDeps, "logger" | "metrics">>;
+
+/** Where a function's logs and metrics go: JSON lines and EMF on stdout unless the sandbox says otherwise. */
+export interface Telemetry {
+  logger?: Logger;
+  metrics?: MetricsEmitter;
+}
 
 /**
  * Wires the one app to DynamoDB and the token issuer. Lambda and the sandbox both call this; only the
@@ -25,6 +42,8 @@ export function createMeridianApp(
   const db = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
   return createApp({
     ...frontDoor,
+    logger: frontDoor.logger ?? createLogger({ service: SERVICE.http, level: config.logLevel }),
+    metrics: frontDoor.metrics ?? new MetricsEmitter(),
     epochs: new DynamoEpochStore(db, config.tables.epochs),
     apiKeys: new DynamoApiKeyStore(db, config.tables.apiKeys),
     catalog: new DynamoCatalogStore(db, config.tables.catalog),
@@ -45,13 +64,29 @@ export function createMeridianApp(
 /** Wires the order stream processor; the Lambda entry point and the sandbox's stream runner both use it. */
 export function createOrderStreamHandler(
   config: OrderStreamConfig,
-  log: (entry: Record<string, unknown>) => void = (entry) => console.log(JSON.stringify(entry)),
+  telemetry: Telemetry = {},
 ): DynamoDBStreamHandler {
   const db = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
   const deps = {
     orders: new DynamoOrderStore(db, config.tables.orders, config.tables.catalog),
     clock: systemClock,
-    log,
+    logger: telemetry.logger ?? createLogger({ service: SERVICE.orderStream, level: config.logLevel }),
+    metrics: telemetry.metrics ?? new MetricsEmitter(),
   };
   return (event) => processOrderBatch(deps, event);
+}
+
+/** Wires the scheduled metrics job; Lambda (EventBridge) and the sandbox's scheduler both use it. */
+export function createMetricsJobHandler(config: MetricsJobConfig, telemetry: Telemetry = {}) {
+  const db = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
+  const deps = {
+    source: new DynamoMetricsSource(db, config.tables),
+    clock: systemClock,
+    logger: telemetry.logger ?? createLogger({ service: SERVICE.metricsJob, level: config.logLevel }),
+    metrics: telemetry.metrics ?? new MetricsEmitter(),
+    intervalMs: config.intervalMs,
+  };
+  return async () => {
+    await runMetricsJob(deps);
+  };
 }

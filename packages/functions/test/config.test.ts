@@ -38,6 +38,7 @@ describe("loadRuntimeConfig", () => {
       appSecret: COMPLETE.APP_SECRET,
       dynamodbEndpoint: "http://127.0.0.1:8000",
       region: "eu-west-1",
+      logLevel: "INFO",
       apiKeyCacheTtlMs: 0,
       jwt: {
         issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC",

@@ -1,6 +1,7 @@
 export * from "./dynamodb-local.ts";
 export * from "./home.ts";
 export * from "./issuer.ts";
+export * from "./metrics-collector.ts";
 export * from "./pretty-logger.ts";
 export * from "./running.ts";
 export * from "./sandbox.ts";

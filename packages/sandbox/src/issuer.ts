@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { Hono } from "hono";
 import { importJWK, type JWK, SignJWT } from "jose";
 import type { SandboxHome } from "./home.ts";
+import type { MetricsCollector } from "./metrics-collector.ts";
 
 /** The sandbox's stand-in for the Cognito user pool: an RS256 key, a JWKS endpoint, and token minting. */
 export interface LocalIssuerKey {
@@ -51,9 +52,10 @@ export async function signLocalToken(key: LocalIssuerKey, request: TokenRequest)
     .sign(signingKey);
 }
 
-/** Routes the sandbox serves beside the API, under `/_sandbox`. */
-export function sandboxRoutes(key: LocalIssuerKey): Hono {
+/** Routes the sandbox serves beside the API, under `/_sandbox`: the issuer's JWKS and the metrics. */
+export function sandboxRoutes(key: LocalIssuerKey, metrics: MetricsCollector): Hono {
   const app = new Hono();
   app.get(`${ISSUER_PATH}/.well-known/jwks.json`, (c) => c.json(publicJwks(key)));
+  app.get("/_sandbox/metrics", (c) => c.json({ metrics: metrics.snapshot() }));
   return app;
 }

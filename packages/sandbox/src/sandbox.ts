@@ -3,10 +3,23 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
-import type { AppContext, AppLogger } from "@meridian/api";
-import { ApiKeyHasher, createApiKey, generateApiKey, systemClock } from "@meridian/core";
+import type { AppContext } from "@meridian/api";
+import {
+  ApiKeyHasher,
+  createApiKey,
+  createLogger,
+  generateApiKey,
+  type LogLevel,
+  type LogSink,
+  MetricsEmitter,
+  type MetricsSink,
+  SERVICE,
+  stdoutMetricsSink,
+  systemClock,
+} from "@meridian/core";
 import {
   createMeridianApp,
+  createMetricsJobHandler,
   createOrderStreamHandler,
   orderStreamMapping,
   type RuntimeConfig,
@@ -14,7 +27,8 @@ import {
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { SandboxHome } from "./home.ts";
 import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandboxRoutes } from "./issuer.ts";
-import { prettyLogger } from "./pretty-logger.ts";
+import { MetricsCollector } from "./metrics-collector.ts";
+import { prettySink } from "./pretty-logger.ts";
 import { type StreamRunner, startStreamRunner } from "./streams/index.ts";
 
 export interface SandboxOptions {
@@ -30,9 +44,16 @@ export interface SandboxOptions {
   devApiKey?: string;
   /** Seconds a looked-up API key stays cached; default 30. */
   apiKeyCacheTtlSeconds?: number;
-  logger?: AppLogger;
-  /** Where the order processor's log lines go. Default: stdout, one JSON line each. */
-  processorLog?: (entry: Record<string, unknown>) => void;
+  /** Where every function's log entries go. Default: one readable line each on stdout. */
+  logSink?: LogSink;
+  /** Log level of the functions. Default INFO. */
+  logLevel?: LogLevel;
+  /** Also print each EMF metrics document (they are always collected for `/_sandbox/metrics`). */
+  printMetrics?: boolean;
+  /** Also hand each EMF document to this sink (tests). */
+  metricsSink?: MetricsSink;
+  /** Period of the scheduled metrics job in seconds; 0 turns it off. Default 60 (5 minutes in AWS). */
+  metricsJobPeriodSeconds?: number;
   /** Run the order stream processor. Default true. */
   streams?: boolean;
   /** Stream polling interval (ms); default 250, as Lambda. */
@@ -58,14 +79,6 @@ export function nodeClientIp(c: AppContext): string {
   return getConnInfo(c).remote.address ?? "unknown";
 }
 
-function prettyProcessorLog(entry: Record<string, unknown>): void {
-  const time = new Date().toISOString().slice(11, 23);
-  const detail = entry.outcome ? `${entry.outcome} lag=${entry.lagMs}ms` : `${entry.error}`;
-  process.stdout.write(
-    `${time} STREAM order ${entry.orderId ?? entry.sequenceNumber} ${detail} req=${entry.correlationId ?? "-"}\n`,
-  );
-}
-
 type Fetch = (request: Request, env: Record<string, unknown>) => Response | Promise<Response>;
 
 /**
@@ -83,8 +96,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const db = createDocumentClient({ endpoint });
   let server: ReturnType<typeof serve> | undefined;
   let orderStream: StreamRunner | undefined;
+  let schedule: NodeJS.Timeout | undefined;
 
   const stop = async () => {
+    clearTimeout(schedule);
     await orderStream?.stop();
     if (server) {
       const listening = server;
@@ -131,11 +146,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       jwt: { issuer: `${url}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, adminGroup: "admin" },
     };
     const issuerKey = loadIssuerKey(home);
-    const app = createMeridianApp(config, {
-      clientIp: nodeClientIp,
-      logger: options.logger ?? prettyLogger(),
+    const collector = new MetricsCollector();
+    const metrics = new MetricsEmitter((document) => {
+      collector.sink(document);
+      if (options.printMetrics) stdoutMetricsSink(document);
+      options.metricsSink?.(document);
     });
-    const local = sandboxRoutes(issuerKey);
+    const telemetry = (service: string) => ({
+      logger: createLogger({ service, level: options.logLevel, sink: options.logSink ?? prettySink() }),
+      metrics,
+    });
+    const app = createMeridianApp(config, { clientIp: nodeClientIp, ...telemetry(SERVICE.http) });
+    const local = sandboxRoutes(issuerKey, collector);
     handle = (request, env) =>
       new URL(request.url).pathname.startsWith("/_sandbox/")
         ? local.fetch(request, env)
@@ -154,11 +176,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           stateDir: home.dir ? join(home.dir, "streams") : undefined,
           pollIntervalMs: options.streamPollIntervalMs,
         },
-        createOrderStreamHandler(
-          { tables, dynamodbEndpoint: endpoint },
-          options.processorLog ?? prettyProcessorLog,
-        ),
+        createOrderStreamHandler({ tables, dynamodbEndpoint: endpoint }, telemetry(SERVICE.orderStream)),
       );
+    }
+
+    const periodSeconds = options.metricsJobPeriodSeconds ?? 60;
+    if (periodSeconds > 0) {
+      // The EventBridge schedule's stand-in: the same job, on a shorter period, aligned to the clock.
+      const job = createMetricsJobHandler(
+        { tables, dynamodbEndpoint: endpoint, intervalMs: periodSeconds * 1000 },
+        telemetry(SERVICE.metricsJob),
+      );
+      const tick = () => {
+        job().catch((error: unknown) =>
+          telemetry(SERVICE.metricsJob).logger.error("metrics job failed", { error }),
+        );
+        schedule = setTimeout(tick, periodSeconds * 1000 - (Date.now() % (periodSeconds * 1000)) + 50);
+      };
+      schedule = setTimeout(tick, periodSeconds * 1000 - (Date.now() % (periodSeconds * 1000)) + 50);
     }
 
     return {

@@ -1,16 +1,18 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { tableNames } from "@meridian/adapters";
+import { createLogger, MetricsEmitter } from "@meridian/core";
 import { createMeridianApp } from "@meridian/functions";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../src/dynamodb-local.ts";
-import { memoryLogger } from "./support.ts";
+import { memoryLog } from "./support.ts";
 
 const SECRET = "s".repeat(40);
 
 async function appOn(endpoint: string) {
-  const logger = memoryLogger();
+  const log = memoryLog();
+  const logger = createLogger({ service: "http", sink: log });
   const app = createMeridianApp(
     {
       tables: tableNames("x"),
@@ -19,9 +21,9 @@ async function appOn(endpoint: string) {
       dynamodbEndpoint: endpoint,
       apiKeyCacheTtlMs: 0,
     },
-    { clientIp: () => "192.0.2.10", logger },
+    { clientIp: () => "192.0.2.10", logger, metrics: new MetricsEmitter(() => {}) },
   );
-  return { app, logger };
+  return { app, log };
 }
 
 describe("when DynamoDB fails", () => {
@@ -30,7 +32,7 @@ describe("when DynamoDB fails", () => {
   afterEach(() => mock?.restore());
 
   it("answers 503 with Retry-After and no internals when the database is unreachable", async () => {
-    const { app, logger } = await appOn(`http://127.0.0.1:${await freePort()}`);
+    const { app, log } = await appOn(`http://127.0.0.1:${await freePort()}`);
 
     const res = await app.request("/", { headers: { accept: "application/json" } });
 
@@ -42,7 +44,8 @@ describe("when DynamoDB fails", () => {
     expect(JSON.stringify(body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|x-epochs|stack/i);
     expect(body.error.requestId).toBe(res.headers.get("x-request-id"));
     expect((await app.request("/health/ready")).status).toBe(503);
-    expect(logger.lines.some((line) => line.includes("request failed"))).toBe(true);
+    const failure = log.entries.find((entry) => entry.message === "request failed");
+    expect(failure).toMatchObject({ level: "ERROR", requestId: body.error.requestId });
   });
 
   it("never acknowledges a write that DynamoDB throttled", async () => {

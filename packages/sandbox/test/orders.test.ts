@@ -1,7 +1,7 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { createDocumentClient, toOrderItem } from "@meridian/adapters";
-import type { Order, Product } from "@meridian/core";
+import { createLogger, MetricsEmitter, type Order, type Product } from "@meridian/core";
 import { createOrderStreamHandler } from "@meridian/functions";
 import type { Context, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -262,7 +262,10 @@ describe("order stream processing", () => {
     const before = await orderOf(order.id, hal);
     const handler = createOrderStreamHandler(
       { tables: sandbox.config.tables, dynamodbEndpoint: sandbox.dynamodbEndpoint },
-      () => {},
+      {
+        logger: createLogger({ service: "order-stream", sink: () => {} }),
+        metrics: new MetricsEmitter(() => {}),
+      },
     );
     const event: DynamoDBStreamEvent = {
       Records: [
@@ -323,8 +326,10 @@ describe("order stream processing", () => {
     expect(await orderOf(last.id, ivy)).toMatchObject({ status: "CONFIRMED" });
     const discarded = sandbox.orderStream?.discarded.slice(discardedBefore) ?? [];
     expect(discarded).toHaveLength(1);
-    expect(discarded[0]?.DDBStreamBatchInfo.batchSize).toBe(1);
-    expect(JSON.stringify(discarded[0])).toContain(poisonId);
+    // Lambda retries a partial failure from the failed record onwards, so the destination gets the poison
+    // record and possibly records after it that were already processed (a redrive skips those).
+    expect(JSON.stringify(discarded[0]?.records[0])).toContain(poisonId);
+    expect(JSON.stringify(discarded[0])).not.toContain(first.id);
     expect(await stockOf(product.id)).toBe(7);
   });
 });

@@ -1,29 +1,26 @@
 import { randomUUID } from "node:crypto";
-import type { AppLogger } from "@meridian/api";
+import type { LogEntry, LogSink } from "@meridian/core";
 import { inject } from "vitest";
-import { type Sandbox, startSandbox } from "../src/sandbox.ts";
+import { type Sandbox, type SandboxOptions, startSandbox } from "../src/sandbox.ts";
 
-/** Collects log output instead of printing it, so tests can also assert on it. */
-export function memoryLogger(): AppLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    request: (entry) => lines.push(JSON.stringify(entry)),
-    error: (message, { error }) => lines.push(`${message}: ${String(error)}`),
-  };
+/** Collects log entries instead of printing them, so tests can also assert on them. */
+export function memoryLog(): LogSink & { entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  return Object.assign((entry: LogEntry) => void entries.push(entry), { entries });
 }
 
 /** A sandbox API server on a free loopback port, on the run's DynamoDB Local, with its own tables. */
-export function startTestSandbox(): Promise<Sandbox> {
+export function startTestSandbox(overrides: Partial<SandboxOptions> = {}): Promise<Sandbox> {
   return startSandbox({
     port: 0,
     home: null,
     dynamodbEndpoint: inject("dynamodbEndpoint"),
     tablePrefix: `t${randomUUID().slice(0, 8)}`,
     apiKeyCacheTtlSeconds: 0,
-    logger: memoryLogger(),
-    processorLog: () => {},
+    logSink: memoryLog(),
+    metricsJobPeriodSeconds: 0,
     streamPollIntervalMs: 50,
+    ...overrides,
   });
 }
 

@@ -19,7 +19,7 @@ export function shardKey(id: string): string {
   return `EPOCH#${id.at(-1)}`;
 }
 
-const ALL_SHARDS = Array.from({ length: SHARD_COUNT }, (_, n) => `EPOCH#${n.toString(16)}`);
+export const ALL_SHARDS = Array.from({ length: SHARD_COUNT }, (_, n) => `EPOCH#${n.toString(16)}`);
 
 type EpochItem = {
   pk: string;

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import {
+  BusinessMetric,
   EpochPageSchema,
   EpochSchema,
   getEpoch,
@@ -9,6 +10,7 @@ import {
   type RecordEpochBody,
   RecordEpochBodySchema,
   recordEpoch,
+  SERVICE,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
@@ -63,6 +65,7 @@ export function epochRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, auth: Mid
         idempotency: key === undefined ? undefined : { scope: c.get("apiKey").id, key },
       });
       if (replayed) c.header("Idempotent-Replayed", "true");
+      else deps.metrics.count(SERVICE.http, BusinessMetric.EpochsRecorded);
       c.header("Location", `/epochs/${epoch.id}`);
       return c.json(epoch, 201);
     },

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import {
+  BusinessMetric,
   cancelOrder,
   getOrder,
   ListOrdersQuerySchema,
@@ -10,6 +11,7 @@ import {
   PlaceOrderBodySchema,
   parseInput,
   placeOrder,
+  SERVICE,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
@@ -61,6 +63,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, signedIn:
         correlationId: c.get("requestId"),
       });
       if (replayed) c.header("Idempotent-Replayed", "true");
+      else deps.metrics.count(SERVICE.http, BusinessMetric.OrdersPlaced);
       c.header("Location", `/orders/${order.id}`);
       return c.json(order, 202);
     },

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { type Epoch, EpochSchema, recordEpoch } from "@meridian/core";
+import { BusinessMetric, type Epoch, EpochSchema, recordEpoch, SERVICE } from "@meridian/core";
 import { html } from "hono/html";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
@@ -43,6 +43,7 @@ export function visitRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps) {
     },
     async (c) => {
       const { epoch } = await recordEpoch(deps, { ip: deps.clientIp(c), body: {} });
+      deps.metrics.count(SERVICE.http, BusinessMetric.EpochsRecorded);
       c.header("Cache-Control", "no-store");
       c.header("Vary", "Accept");
       return c.req.header("accept")?.includes("text/html") ? c.html(page(epoch)) : c.json(epoch);

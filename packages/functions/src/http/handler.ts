@@ -1,4 +1,3 @@
-import { jsonLogger } from "@meridian/api";
 import { handle } from "hono/aws-lambda";
 import { loadRuntimeConfig, type RuntimeConfig } from "../config.ts";
 import { resolveAppSecret } from "../secret.ts";
@@ -14,6 +13,5 @@ export const handler = handle(
   createMeridianApp(await withSecret(loadRuntimeConfig()), {
     clientIp: lambdaClientIp,
     frontDoorRequestId: lambdaRequestId,
-    logger: jsonLogger,
   }),
 );

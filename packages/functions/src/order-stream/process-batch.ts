@@ -1,13 +1,24 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { fromOrderItem } from "@meridian/adapters";
-import { type Clock, OrderSchema, type OrderStore, processOrder } from "@meridian/core";
+import {
+  BusinessMetric,
+  type Clock,
+  type Logger,
+  type MetricsEmitter,
+  OrderSchema,
+  type OrderStore,
+  processOrder,
+  SERVICE,
+  takeColdStart,
+} from "@meridian/core";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 
 export interface OrderStreamDeps {
   orders: OrderStore;
   clock: Clock;
-  log: (entry: Record<string, unknown>) => void;
+  logger: Logger;
+  metrics: MetricsEmitter;
 }
 
 function orderOf(record: DynamoDBRecord) {
@@ -21,20 +32,21 @@ function orderOf(record: DynamoDBRecord) {
 /** Orders of one batch reserved at the same time; they are independent of each other. */
 export const ORDER_CONCURRENCY = 8;
 
-async function processRecord(deps: OrderStreamDeps, record: DynamoDBRecord): Promise<void> {
-  if (record.eventName !== "INSERT") return;
+async function processRecord(deps: OrderStreamDeps, record: DynamoDBRecord, coldStart: boolean) {
+  if (record.eventName !== "INSERT") return undefined;
   const order = orderOf(record);
   const started = deps.clock.nowMs();
   const outcome = await processOrder(deps, order);
-  deps.log({
-    level: "INFO",
-    message: "order processed",
+  // The correlation id is the request id of the POST /orders that placed the order.
+  deps.logger.info("order processed", {
+    coldStart,
     orderId: order.id,
     outcome: outcome.result,
     ...(outcome.result === "REJECTED" ? { reason: "OUT_OF_STOCK", productId: outcome.productId } : {}),
     correlationId: order.correlationId,
     lagMs: started - Date.parse(order.createdAt),
   });
+  return outcome.result;
 }
 
 /**
@@ -50,24 +62,29 @@ export async function processOrderBatch(
   event: DynamoDBStreamEvent,
 ): Promise<DynamoDBBatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
+  const outcomes = { CONFIRMED: 0, REJECTED: 0, SKIPPED: 0 };
+  const coldStart = takeColdStart();
   let next = 0;
   const worker = async () => {
     while (next < event.Records.length) {
       const record = event.Records[next++] as DynamoDBRecord;
       try {
-        await processRecord(deps, record);
+        const result = await processRecord(deps, record, coldStart);
+        if (result) outcomes[result] += 1;
       } catch (error) {
         const itemIdentifier = record.dynamodb?.SequenceNumber ?? "";
-        deps.log({
-          level: "ERROR",
-          message: "order record failed",
-          sequenceNumber: itemIdentifier,
-          error: error instanceof Error ? error.message : String(error),
-        });
+        deps.logger.error("order record failed", { sequenceNumber: itemIdentifier, error });
         failures.push({ itemIdentifier });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(ORDER_CONCURRENCY, event.Records.length) }, worker));
+  deps.metrics.emit({ service: SERVICE.orderStream }, [
+    { name: BusinessMetric.OrdersConfirmed, value: outcomes.CONFIRMED, unit: "Count" },
+    { name: BusinessMetric.OrdersRejected, value: outcomes.REJECTED, unit: "Count" },
+    // Each rejection is one stock-out: the first line that could not be reserved.
+    { name: BusinessMetric.StockOuts, value: outcomes.REJECTED, unit: "Count" },
+    ...(coldStart ? [{ name: BusinessMetric.ColdStart, value: 1, unit: "Count" as const }] : []),
+  ]);
   return { batchItemFailures: failures };
 }

@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
-import { jsonLogger } from "@meridian/api";
-import { ConfigError, parseEnv } from "@meridian/core";
+import { ConfigError, jsonSink, parseEnv } from "@meridian/core";
 import { z } from "zod";
 import { JavaMissingError } from "../dynamodb-local.ts";
 import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
@@ -11,7 +10,8 @@ const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
 Runs Meridian on 127.0.0.1: DynamoDB Local, the tables, a development API key and the HTTP API.
   --in-memory   keep nothing (default: data persists under .meridian/)
   --port <n>    API port (default: $PORT or 3000)
-Environment: PORT, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_FORMAT=pretty|json`;
+Environment: PORT, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_FORMAT=pretty|json,
+             LOG_LEVEL, MERIDIAN_METRICS_PERIOD_SECONDS (metrics job period, default 60; 0 = off)`;
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -19,6 +19,8 @@ const EnvSchema = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   MERIDIAN_HOME: z.string().min(1).default(".meridian"),
   LOG_FORMAT: z.enum(["pretty", "json"]).default("pretty"),
+  LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+  MERIDIAN_METRICS_PERIOD_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 });
 
 // The SDK warns on Node 20 about releases we do not install (the lockfile pins it); keep the terminal quiet.
@@ -43,7 +45,10 @@ async function main(): Promise<void> {
     home: values["in-memory"] ? null : env.MERIDIAN_HOME,
     dynamodbEndpoint: env.DYNAMODB_ENDPOINT,
     devApiKey: env.MERIDIAN_DEV_API_KEY,
-    logger: env.LOG_FORMAT === "json" ? jsonLogger : undefined,
+    logSink: env.LOG_FORMAT === "json" ? jsonSink : undefined,
+    printMetrics: env.LOG_FORMAT === "json",
+    logLevel: env.LOG_LEVEL,
+    metricsJobPeriodSeconds: env.MERIDIAN_METRICS_PERIOD_SECONDS,
   });
 
   writeRunningSandbox(env.MERIDIAN_HOME, {
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
     : `pid ${sandbox.dynamodbPid}, ${values["in-memory"] ? "in memory" : `data in ${env.MERIDIAN_HOME}/dynamodb`}`;
   console.log(`
 Meridian sandbox ready in ${Math.round(performance.now() - started)} ms
-  API        ${sandbox.url}          (docs: ${sandbox.url}/docs)
+  API        ${sandbox.url}          (docs: ${sandbox.url}/docs, metrics: ${sandbox.url}/_sandbox/metrics)
   DynamoDB   ${sandbox.dynamodbEndpoint} (${where})
   API key    ${sandbox.devApiKey}
 

@@ -1,0 +1,102 @@
+/**
+ * Structured logs: one JSON object per event with level, timestamp, service, function, cold start and
+ * the caller's fields. Values that look like credentials (API keys, JWTs, bearer tokens) and fields
+ * named like secrets are replaced before anything is written, so even an error that quotes a request
+ * cannot leak one.
+ */
+export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+
+const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
+
+export interface LogEntry {
+  level: LogLevel;
+  timestamp: string;
+  service: string;
+  function: string;
+  coldStart: boolean;
+  message: string;
+  [field: string]: unknown;
+}
+
+export type LogSink = (entry: LogEntry) => void;
+
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface LoggerOptions {
+  service: string;
+  level?: LogLevel;
+  /** Where entries go; default one JSON line on stdout (what CloudWatch Logs ingests). */
+  sink?: LogSink;
+  /** `AWS_LAMBDA_FUNCTION_NAME` in Lambda; `local` otherwise. */
+  functionName?: string;
+}
+
+const SECRET_FIELD = /pass(word)?|secret|token|authorization|api[-_]?key|cookie|credential/i;
+const SECRET_VALUE = [
+  /mrd_[A-Za-z0-9_-]{16,}/g, // Meridian API keys
+  /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, // JWTs
+  /Bearer\s+[\w.~+/=-]+/gi,
+];
+export const REDACTED = "[REDACTED]";
+
+function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === "string")
+    return SECRET_VALUE.reduce((s, pattern) => s.replace(pattern, REDACTED), value);
+  if (value instanceof Error) {
+    return { name: value.name, message: scrub(value.message), stack: scrub(value.stack) };
+  }
+  if (depth > 5 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      SECRET_FIELD.test(key) ? REDACTED : scrub(inner, depth + 1),
+    ]),
+  );
+}
+
+let coldStart = true;
+
+/** The first call in a process returns true (a cold start), every later call false. */
+export function takeColdStart(): boolean {
+  const was = coldStart;
+  coldStart = false;
+  return was;
+}
+
+export const jsonSink: LogSink = (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`);
+
+/**
+ * @example
+ * const logger = createLogger({ service: "http", level: "INFO" });
+ * logger.info("request", { requestId, route: "/epochs/:id", status: 200, latencyMs: 3.1 });
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const threshold = RANK[options.level ?? "INFO"];
+  const sink = options.sink ?? jsonSink;
+  const fn = options.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local";
+  const write = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) => {
+    if (RANK[level] < threshold) return;
+    const { coldStart: cold, ...rest } = fields;
+    sink({
+      level,
+      timestamp: new Date().toISOString(),
+      service: options.service,
+      function: fn,
+      coldStart: cold === true,
+      message: scrub(message) as string,
+      ...(scrub(rest) as Record<string, unknown>),
+    });
+  };
+  return {
+    debug: (message, fields) => write("DEBUG", message, fields),
+    info: (message, fields) => write("INFO", message, fields),
+    warn: (message, fields) => write("WARN", message, fields),
+    error: (message, fields) => write("ERROR", message, fields),
+  };
+}
