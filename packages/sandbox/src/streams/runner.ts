@@ -108,6 +108,9 @@ class ShardWorker {
           this.lastReadSequenceNumber = undefined;
           this.iterator = undefined;
           this.trimmed = true;
+          // DynamoDB Local answers this once for a shard read right after its table is created; only
+          // a repeat is worth a message.
+          if (this.failures === 1) continue;
         }
         r.reportError(error, `shard ${this.id}`);
         await r.sleep(Math.min(MAX_BACKOFF_MS, r.options.pollIntervalMs * 2 ** this.failures));
