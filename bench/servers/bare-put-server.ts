@@ -1,6 +1,8 @@
 /**
  * The baseline for bench/epoch-post.ts: a bare node:http server that writes each POST with one PutItem
- * through the AWS SDK and answers 201 — no framework, no auth, no validation.
+ * through the AWS SDK and answers 201 — no framework, no auth, no validation. The item and its condition
+ * (never overwrite an id) are the ones the sandbox writes, so the two differ only in what runs around the
+ * write.
  */
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";

@@ -28,7 +28,7 @@ export class MetricsCollector {
         for (const metric of directive.Metrics) {
           const value = Number(document[metric.Name]);
           if (!Number.isFinite(value)) continue;
-          const key = JSON.stringify([directive.Namespace, metric.Name, dimensions]);
+          const key = `${directive.Namespace}\0${metric.Name}\0${dimensionSet.map((d) => dimensions[d]).join("\0")}`;
           const seen = this.#metrics.get(key);
           const updatedAt = new Date(document._aws.Timestamp).toISOString();
           this.#metrics.set(
