@@ -10,6 +10,11 @@ const DataEnv = z.object({
   /** DynamoDB Local or another endpoint; unset in AWS. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   AWS_REGION: z.string().min(1).optional(),
+  /**
+   * X-Ray tracing of invocations, use cases and AWS SDK calls: "true" or "false". The stage sets it (with
+   * the function's active tracing); off by default, and then the tracer is never loaded.
+   */
+  TRACING_ENABLED: z.enum(["true", "false"]).default("false"),
 });
 
 const HttpEnv = DataEnv.extend({
@@ -49,6 +54,8 @@ export interface DataConfig {
   logLevel?: LogLevel;
   dynamodbEndpoint?: string;
   region?: string;
+  /** From `TRACING_ENABLED`; unset (the sandbox) means off. */
+  tracingEnabled?: boolean;
 }
 
 export interface RuntimeConfig extends DataConfig {
@@ -77,6 +84,7 @@ export function loadRuntimeConfig(env: Record<string, string | undefined> = proc
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     region: e.AWS_REGION,
     logLevel: e.LOG_LEVEL,
+    tracingEnabled: e.TRACING_ENABLED === "true",
     apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_SECONDS * 1000,
     jwt: { issuer: e.JWT_ISSUER.replace(/\/$/, ""), audience: e.JWT_AUDIENCE, adminGroup: e.JWT_ADMIN_GROUP },
   };
@@ -103,6 +111,7 @@ export function loadMetricsJobConfig(
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     region: e.AWS_REGION,
     logLevel: e.LOG_LEVEL,
+    tracingEnabled: e.TRACING_ENABLED === "true",
   };
 }
 
@@ -116,5 +125,6 @@ export function loadOrderStreamConfig(
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     region: e.AWS_REGION,
     logLevel: e.LOG_LEVEL,
+    tracingEnabled: e.TRACING_ENABLED === "true",
   };
 }

@@ -16,19 +16,29 @@ import {
   SERVICE,
   systemClock,
 } from "@meridian/core";
-import type { DynamoDBStreamHandler } from "aws-lambda";
+import type { DynamoDBStreamHandler, Context as LambdaContext } from "aws-lambda";
 import { createRemoteJWKSet } from "jose";
-import type { MetricsJobConfig, OrderStreamConfig, RuntimeConfig } from "./config.ts";
+import type { DataConfig, MetricsJobConfig, OrderStreamConfig, RuntimeConfig } from "./config.ts";
 import { runMetricsJob } from "./metrics-job/publish.ts";
 import { processOrderBatch } from "./order-stream/process-batch.ts";
+import { noTracing, type Tracing } from "./tracing/tracing.ts";
 
-export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId"> &
-  Partial<Pick<AppDeps, "logger" | "metrics">>;
-
-/** Where a function's logs and metrics go: JSON lines and EMF on stdout unless the sandbox says otherwise. */
+/** Where a function's logs, metrics and traces go: JSON lines and EMF on stdout, no traces, unless told. */
 export interface Telemetry {
   logger?: Logger;
   metrics?: MetricsEmitter;
+  /** From `loadTracing`; the DynamoDB client is instrumented with it and use cases run in its subsegments. */
+  tracing?: Tracing;
+}
+
+export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId"> & Telemetry;
+
+function documentClient(config: DataConfig, tracing: Tracing = noTracing) {
+  return createDocumentClient({
+    endpoint: config.dynamodbEndpoint,
+    region: config.region,
+    instrument: (client) => tracing.captureClient(client),
+  });
 }
 
 /**
@@ -39,9 +49,10 @@ export function createMeridianApp(
   config: RuntimeConfig & { appSecret: string },
   frontDoor: FrontDoor,
 ): MeridianApp {
-  const db = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
+  const { tracing, ...deps } = frontDoor;
+  const db = documentClient(config, tracing);
   return createApp({
-    ...frontDoor,
+    ...deps,
     logger: frontDoor.logger ?? createLogger({ service: SERVICE.http, level: config.logLevel }),
     metrics: frontDoor.metrics ?? new MetricsEmitter(),
     epochs: new DynamoEpochStore(db, config.tables.epochs),
@@ -61,32 +72,44 @@ export function createMeridianApp(
   });
 }
 
-/** Wires the order stream processor; the Lambda entry point and the sandbox's stream runner both use it. */
+/**
+ * Wires the order stream processor; the Lambda entry point and the sandbox's stream runner both use it.
+ * Traced, each invocation is one `## index.handler` subsegment with a `## processOrder` per order.
+ */
 export function createOrderStreamHandler(
   config: OrderStreamConfig,
   telemetry: Telemetry = {},
 ): DynamoDBStreamHandler {
-  const db = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
+  const tracing = telemetry.tracing ?? noTracing;
+  const db = documentClient(config, tracing);
   const deps = {
     orders: new DynamoOrderStore(db, config.tables.orders, config.tables.catalog),
     clock: systemClock,
     logger: telemetry.logger ?? createLogger({ service: SERVICE.orderStream, level: config.logLevel }),
     metrics: telemetry.metrics ?? new MetricsEmitter(),
+    tracing,
   };
-  return (event) => processOrderBatch(deps, event);
+  // The sandbox's runner and tests may call it without a context.
+  return (event, context?: LambdaContext) =>
+    tracing.invocation(() => processOrderBatch(deps, event), { requestId: context?.awsRequestId });
 }
 
-/** Wires the scheduled metrics job; Lambda (EventBridge) and the sandbox's scheduler both use it. */
+/**
+ * Wires the scheduled metrics job; Lambda (EventBridge) and the sandbox's scheduler both use it. Traced,
+ * each run is one `## index.handler` subsegment holding `## collectMetrics`.
+ */
 export function createMetricsJobHandler(config: MetricsJobConfig, telemetry: Telemetry = {}) {
-  const db = createDocumentClient({ endpoint: config.dynamodbEndpoint, region: config.region });
+  const tracing = telemetry.tracing ?? noTracing;
+  const db = documentClient(config, tracing);
   const deps = {
     source: new DynamoMetricsSource(db, config.tables),
     clock: systemClock,
     logger: telemetry.logger ?? createLogger({ service: SERVICE.metricsJob, level: config.logLevel }),
     metrics: telemetry.metrics ?? new MetricsEmitter(),
     intervalMs: config.intervalMs,
+    tracing,
   };
-  return async () => {
-    await runMetricsJob(deps);
+  return async (_event?: unknown, context?: LambdaContext) => {
+    await tracing.invocation(() => runMetricsJob(deps), { requestId: context?.awsRequestId });
   };
 }

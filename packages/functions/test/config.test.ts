@@ -1,5 +1,5 @@
 import { ConfigError } from "@meridian/core";
-import { loadRuntimeConfig } from "@meridian/functions";
+import { loadMetricsJobConfig, loadOrderStreamConfig, loadRuntimeConfig } from "@meridian/functions";
 import { describe, expect, it } from "vitest";
 
 const COMPLETE = {
@@ -39,6 +39,7 @@ describe("loadRuntimeConfig", () => {
       dynamodbEndpoint: "http://127.0.0.1:8000",
       region: "eu-west-1",
       logLevel: "INFO",
+      tracingEnabled: false,
       apiKeyCacheTtlMs: 0,
       jwt: {
         issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC",
@@ -113,5 +114,41 @@ describe("loadRuntimeConfig", () => {
     // Assess
     expect(error.message).toContain("TABLE_EPOCHS");
     expect(error.message).toContain("APP_SECRET");
+  });
+});
+
+const loaders = [
+  { name: "loadRuntimeConfig (http)", load: loadRuntimeConfig },
+  { name: "loadOrderStreamConfig", load: loadOrderStreamConfig },
+  { name: "loadMetricsJobConfig", load: loadMetricsJobConfig },
+];
+
+describe.each(loaders)("TRACING_ENABLED in $name", ({ load }) => {
+  it("is off when unset", () => {
+    // Act
+    const config = load(COMPLETE);
+
+    // Assess
+    expect(config.tracingEnabled).toBe(false);
+  });
+
+  it.each([
+    ["true", true],
+    ["false", false],
+  ])("reads %s", (value, expected) => {
+    // Act
+    const config = load({ ...COMPLETE, TRACING_ENABLED: value });
+
+    // Assess
+    expect(config.tracingEnabled).toBe(expected);
+  });
+
+  it.each(["yes", "TRUE", "1"])("refuses %s with a ConfigError naming TRACING_ENABLED", (value) => {
+    // Act
+    const act = () => load({ ...COMPLETE, TRACING_ENABLED: value });
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/TRACING_ENABLED is invalid/);
   });
 });

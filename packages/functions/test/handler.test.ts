@@ -9,6 +9,13 @@ import { lambdaContext } from "./fixtures/lambda-context.ts";
 import type { HttpRequestSpec } from "./fixtures/request.ts";
 import { restApiV1Event } from "./fixtures/rest-api-v1.ts";
 
+// Records whether anything imports the tracer: with TRACING_ENABLED unset, nothing may.
+const tracer = vi.hoisted(() => ({ loaded: false }));
+vi.mock("@aws-lambda-powertools/tracer", () => {
+  tracer.loaded = true;
+  return {};
+});
+
 type Handler = typeof import("../src/http/handler.ts")["handler"];
 type LambdaEvent = Parameters<Handler>[0];
 
@@ -55,6 +62,7 @@ beforeAll(async () => {
   vi.stubEnv("API_KEY_CACHE_TTL_SECONDS", "0");
   vi.stubEnv("AWS_REGION", "us-east-1");
   vi.stubEnv("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "true");
+  vi.stubEnv("TRACING_ENABLED", undefined);
   // The access log writes one JSON line per request; keep the test output readable.
   vi.spyOn(console, "log").mockImplementation(() => undefined);
 
@@ -326,5 +334,16 @@ describe.each(frontDoors.filter((door) => door.apiGateway))("handler behind $nam
     // Assess
     expect(reply.header("x-request-id")).toBe(reply.frontDoorRequestId);
     expect(reply.json()).toMatchObject({ error: { requestId: reply.frontDoorRequestId } });
+  });
+});
+
+describe("handler with TRACING_ENABLED unset", () => {
+  it("never imports the tracer, at cold start or while serving requests", async () => {
+    // Act
+    const reply = await invoke(frontDoors[0] as FrontDoor, postEpoch({ "x-api-key": apiKey }));
+
+    // Assess
+    expect(reply.status).toBe(201);
+    expect(tracer.loaded).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import type {
   Context as LambdaContext,
 } from "aws-lambda";
 
-type LambdaHttpEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent | ALBEvent;
+export type LambdaHttpEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent | ALBEvent;
 
 function eventOf(c: AppContext): LambdaHttpEvent | undefined {
   return c.env?.event as LambdaHttpEvent | undefined;
@@ -37,8 +37,22 @@ export function lambdaClientIp(c: AppContext): string {
 }
 
 /** API Gateway's request id (it also appears in its access logs), else the Lambda invocation id. */
-export function lambdaRequestId(c: AppContext): string | undefined {
-  const context = eventOf(c)?.requestContext;
+export function requestIdOf(
+  event: LambdaHttpEvent | undefined,
+  lambdaContext: LambdaContext | undefined,
+): string | undefined {
+  const context = event?.requestContext;
   if (context && "requestId" in context && typeof context.requestId === "string") return context.requestId;
-  return (c.env?.lambdaContext as LambdaContext | undefined)?.awsRequestId;
+  return lambdaContext?.awsRequestId;
+}
+
+/** The request id the app answers with in `X-Request-Id`: see `requestIdOf`. */
+export function lambdaRequestId(c: AppContext): string | undefined {
+  return requestIdOf(eventOf(c), c.env?.lambdaContext as LambdaContext | undefined);
+}
+
+/** Method and path as the Lambda adapter hands them to the app (API Gateway v2, v1 or ALB). */
+export function routeOf(event: LambdaHttpEvent): { method: string; path: string } {
+  if ("rawPath" in event) return { method: event.requestContext.http.method, path: event.rawPath };
+  return { method: event.httpMethod, path: event.path };
 }

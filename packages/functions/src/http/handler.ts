@@ -1,17 +1,18 @@
+import { SERVICE } from "@meridian/core";
 import { handle } from "hono/aws-lambda";
-import { loadRuntimeConfig, type RuntimeConfig } from "../config.ts";
+import { loadRuntimeConfig } from "../config.ts";
 import { resolveAppSecret } from "../secret.ts";
+import { loadTracing } from "../tracing/tracing.ts";
 import { createMeridianApp } from "../wiring.ts";
 import { lambdaClientIp, lambdaRequestId } from "./front-door.ts";
+import { withHttpTracing } from "./tracing.ts";
 
-async function withSecret(config: RuntimeConfig) {
-  return { ...config, appSecret: await resolveAppSecret(config.appSecret, config.region) };
-}
+const config = loadRuntimeConfig();
+const tracing = await loadTracing({ enabled: config.tracingEnabled, service: SERVICE.http });
+const app = createMeridianApp(
+  { ...config, appSecret: await resolveAppSecret(config.appSecret, config.region, tracing) },
+  { clientIp: lambdaClientIp, frontDoorRequestId: lambdaRequestId, tracing },
+);
 
 /** HTTP entry point for API Gateway HTTP API (v2), REST API (v1) and ALB events. */
-export const handler = handle(
-  createMeridianApp(await withSecret(loadRuntimeConfig()), {
-    clientIp: lambdaClientIp,
-    frontDoorRequestId: lambdaRequestId,
-  }),
-);
+export const handler = withHttpTracing(handle(app), tracing, app.routes);

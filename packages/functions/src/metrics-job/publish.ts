@@ -7,6 +7,7 @@ import {
   type MetricsSource,
   SERVICE,
 } from "@meridian/core";
+import { noTracing, type Tracing } from "../tracing/tracing.ts";
 
 export interface MetricsJobDeps {
   source: MetricsSource;
@@ -14,6 +15,8 @@ export interface MetricsJobDeps {
   logger: Logger;
   metrics: MetricsEmitter;
   intervalMs: number;
+  /** Traced, the figures are collected in a `## collectMetrics` subsegment. */
+  tracing?: Tracing;
 }
 
 /**
@@ -21,7 +24,9 @@ export interface MetricsJobDeps {
  * time-stamped at the interval's end. A repeated run for the same interval publishes nothing.
  */
 export async function runMetricsJob(deps: MetricsJobDeps) {
-  const result = await collectMetrics(deps, deps.intervalMs);
+  const result = await (deps.tracing ?? noTracing).traced("collectMetrics", () =>
+    collectMetrics(deps, deps.intervalMs),
+  );
   if (result.skipped) {
     deps.logger.info("metrics job skipped: interval already published", { interval: result.interval });
     return result;

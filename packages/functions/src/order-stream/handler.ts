@@ -1,5 +1,11 @@
+import { SERVICE } from "@meridian/core";
 import { loadOrderStreamConfig } from "../config.ts";
+import { loadTracing } from "../tracing/tracing.ts";
 import { createOrderStreamHandler } from "../wiring.ts";
 
+const config = loadOrderStreamConfig();
+
 /** DynamoDB Streams entry point (event source mapping with ReportBatchItemFailures). */
-export const handler = createOrderStreamHandler(loadOrderStreamConfig());
+export const handler = createOrderStreamHandler(config, {
+  tracing: await loadTracing({ enabled: config.tracingEnabled, service: SERVICE.orderStream }),
+});

@@ -13,12 +13,15 @@ import {
   takeColdStart,
 } from "@meridian/core";
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { noTracing, type Tracing } from "../tracing/tracing.ts";
 
 export interface OrderStreamDeps {
   orders: OrderStore;
   clock: Clock;
   logger: Logger;
   metrics: MetricsEmitter;
+  /** Traced, each order is processed in a `## processOrder` subsegment annotated with its ids. */
+  tracing?: Tracing;
 }
 
 function orderOf(record: DynamoDBRecord) {
@@ -36,7 +39,10 @@ async function processRecord(deps: OrderStreamDeps, record: DynamoDBRecord, cold
   if (record.eventName !== "INSERT") return undefined;
   const order = orderOf(record);
   const started = deps.clock.nowMs();
-  const outcome = await processOrder(deps, order);
+  const outcome = await (deps.tracing ?? noTracing).traced("processOrder", () => processOrder(deps, order), {
+    orderId: order.id,
+    correlationId: order.correlationId,
+  });
   // The correlation id is the request id of the POST /orders that placed the order.
   deps.logger.info("order processed", {
     coldStart,
