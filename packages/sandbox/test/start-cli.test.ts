@@ -8,6 +8,22 @@ import { ISSUER_PATH, signLocalToken } from "../src/issuer.ts";
 import { readRunningSandbox } from "../src/running.ts";
 
 const START = fileURLToPath(new URL("../src/cli/start.ts", import.meta.url));
+const TOKEN = fileURLToPath(new URL("../src/cli/token.ts", import.meta.url));
+
+/** Runs one of the sandbox's CLIs to completion. */
+function run(script: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
 const homes: string[] = [];
 afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
@@ -92,6 +108,15 @@ describe("npm start", () => {
     const read = await fetch(`${second.url}/epochs/${id}`, { headers: { "x-api-key": second.apiKey } });
     expect(second.apiKey).toBe(first.apiKey);
     expect(read.status).toBe(200);
+
+    // `npm run -s token` prints only the token, and the API accepts it.
+    const token = await run(TOKEN, ["--role", "customer", "--sub", "alice"], { MERIDIAN_HOME: home });
+    expect(token.code).toBe(0);
+    expect(token.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const mine = await fetch(`${second.url}/orders`, {
+      headers: { authorization: `Bearer ${token.stdout.trim()}` },
+    });
+    expect(mine.status).toBe(200);
     expect(await stop(second)).toBe(0);
   });
 
