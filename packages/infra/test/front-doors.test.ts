@@ -75,7 +75,7 @@ describe("front door: HTTP API (default)", () => {
 describe("front door: REST API", () => {
   it("proxies every path to the function with HEADER API keys, a usage plan and a GET / method throttle", () => {
     // Act
-    const { template, functionArn } = stateless({ frontDoor: "rest-api" });
+    const { template, functionArn } = stateless({ frontDoor: "rest-api", tracing: true });
 
     // Assess
     template.hasResourceProperties("AWS::ApiGateway::RestApi", {
@@ -163,22 +163,4 @@ describe("front door: Application Load Balancer", () => {
       ],
     });
   });
-});
-
-describe("alarms", () => {
-  it.each(["http-api", "rest-api", "alb"] as const)(
-    "%s: 5xx and p99 alarms notify the stage's topic",
-    (frontDoor) => {
-      const { template } = stateless({ frontDoor, alarms: { http5xxPerMinute: 42, p99LatencyMs: 800 } });
-      template.resourceCountIs("AWS::CloudWatch::Alarm", 3); // + the order stream's dead-letter queue
-      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-        Threshold: 42,
-        AlarmActions: [{ Ref: Match.stringLikeRegexp("^AlarmTopic") }],
-      });
-      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-        Threshold: 800,
-        AlarmActions: [{ Ref: Match.stringLikeRegexp("^AlarmTopic") }],
-      });
-    },
-  );
 });

@@ -37,14 +37,24 @@ function simplify(resource: unknown): string {
 }
 
 const XRAY = ["xray:PutTelemetryRecords on *", "xray:PutTraceSegments on *"];
+const FUNCTIONS = ["Http", "OrderStream", "MetricsJob"] as const;
+
+/** Tracing is off outside prod by default; these tests turn it on to see its grants next to the others. */
+const traced = { tracing: true } as const;
 
 describe("the functions", () => {
   it("run Node.js 24 on arm64 with tracing, the stage's log retention and their env contract", () => {
     // Arrange / Act
-    const template = templatesFor({ logRetentionDays: 30, reservedConcurrency: 25 }).stateless;
+    const template = templatesFor({
+      ...traced,
+      logRetentionDays: 30,
+      reservedConcurrency: 25,
+      logLevel: "WARN",
+      metricsJobPeriodMinutes: 10,
+    }).stateless;
 
     // Assess
-    template.resourceCountIs("AWS::Lambda::Function", 2);
+    template.resourceCountIs("AWS::Lambda::Function", 3);
     template.allResourcesProperties("AWS::Lambda::Function", {
       Runtime: "nodejs24.x",
       Architectures: ["arm64"],
@@ -67,6 +77,9 @@ describe("the functions", () => {
           JWT_AUDIENCE: Match.anyValue(),
           API_KEY_CACHE_TTL_SECONDS: "30",
           NODE_OPTIONS: "--enable-source-maps",
+          LOG_LEVEL: "WARN",
+          POWERTOOLS_SERVICE_NAME: "http",
+          TRACING_ENABLED: "true",
         },
       },
     });
@@ -77,17 +90,37 @@ describe("the functions", () => {
           TABLE_CATALOG: Match.anyValue(),
           TABLE_ORDERS: Match.anyValue(),
           NODE_OPTIONS: Match.anyValue(),
+          LOG_LEVEL: "WARN",
+          POWERTOOLS_SERVICE_NAME: "order-stream",
+          TRACING_ENABLED: "true",
+        },
+      },
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("publishes data metrics every 10 minute"),
+      Timeout: 60,
+      Environment: {
+        Variables: {
+          TABLE_EPOCHS: Match.anyValue(),
+          TABLE_API_KEYS: Match.anyValue(),
+          TABLE_CATALOG: Match.anyValue(),
+          TABLE_ORDERS: Match.anyValue(),
+          METRICS_INTERVAL_SECONDS: "600",
+          NODE_OPTIONS: Match.anyValue(),
+          LOG_LEVEL: "WARN",
+          POWERTOOLS_SERVICE_NAME: "metrics-job",
+          TRACING_ENABLED: "true",
         },
       },
     });
     const retention = Object.values(template.findResources("AWS::Logs::LogGroup")).map(
       (g) => g.Properties.RetentionInDays,
     );
-    expect(retention).toEqual([30, 30, 30]); // two functions + the access logs
+    expect(retention).toEqual([30, 30, 30, 30]); // three functions + the access logs
   });
 
   it("HTTP: exactly the actions it uses, on exactly the resources it uses; '*' only for X-Ray", () => {
-    const grants = grantsOf(templatesFor({}).stateless, "Http");
+    const grants = grantsOf(templatesFor(traced).stateless, "Http");
     expect(grants.sort()).toEqual(
       [
         ...XRAY,
@@ -113,7 +146,7 @@ describe("the functions", () => {
   });
 
   it("order stream: updates orders and catalog, reads the stream, dead-letters; '*' only for X-Ray and ListStreams", () => {
-    const grants = grantsOf(templatesFor({}).stateless, "OrderStream");
+    const grants = grantsOf(templatesFor(traced).stateless, "OrderStream");
     expect(grants.sort()).toEqual(
       [
         ...XRAY,
@@ -132,13 +165,32 @@ describe("the functions", () => {
     );
   });
 
+  it("metrics job: queries epochs and orders byStatus, writes its interval marker, describes the four tables", () => {
+    // Assess: nothing else; no cloudwatch:PutMetricData either, metrics leave as EMF lines on stdout.
+    const grants = grantsOf(templatesFor(traced).stateless, "MetricsJob");
+    expect(grants.sort()).toEqual(
+      [
+        ...XRAY,
+        "logs:CreateLogStream on MetricsJobLogs",
+        "logs:PutLogEvents on MetricsJobLogs",
+        "dynamodb:Query on Epochs",
+        "dynamodb:PutItem on Epochs",
+        "dynamodb:DescribeTable on Epochs",
+        "dynamodb:DescribeTable on Orders",
+        "dynamodb:Query on Orders/index/byStatus",
+        "dynamodb:DescribeTable on Catalog",
+        "dynamodb:DescribeTable on ApiKeys",
+      ].sort(),
+    );
+  });
+
   it("never grants a wildcard action, and no managed policy", () => {
-    const template = templatesFor({ frontDoor: "rest-api" }).stateless;
-    for (const fn of ["Http", "OrderStream"]) {
+    const template = templatesFor({ ...traced, frontDoor: "rest-api" }).stateless;
+    for (const fn of FUNCTIONS) {
       for (const grant of grantsOf(template, fn)) expect(grant.split(" on ")[0]).not.toMatch(/\*/);
     }
     for (const [id, role] of Object.entries(template.findResources("AWS::IAM::Role"))) {
-      if (id.startsWith("Http") || id.startsWith("OrderStream")) {
+      if (FUNCTIONS.some((fn) => id.startsWith(`${fn}Role`))) {
         expect(role.Properties.ManagedPolicyArns).toBeUndefined();
         expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
           { Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" } },
@@ -167,9 +219,30 @@ describe("the functions", () => {
     });
   });
 
-  it("drops tracing and the X-Ray grant when the stage turns tracing off", () => {
+  it("traces in prod by default and nowhere else unless the stage says so", () => {
+    const prod = { kind: "prod", removalPolicy: "retain", logRetentionDays: 365 } as const;
+    templatesFor(prod).stateless.allResourcesProperties("AWS::Lambda::Function", {
+      TracingConfig: { Mode: "Active" },
+    });
+    templatesFor({}).stateless.allResourcesProperties("AWS::Lambda::Function", {
+      TracingConfig: Match.absent(),
+    });
+  });
+
+  it("drops tracing and every X-Ray grant when the stage turns tracing off", () => {
     const template = templatesFor({ tracing: false }).stateless;
-    template.allResourcesProperties("AWS::Lambda::Function", { TracingConfig: Match.absent() });
-    expect(grantsOf(template, "Http").filter((g) => g.endsWith(" on *"))).toEqual([]);
+    template.allResourcesProperties("AWS::Lambda::Function", {
+      TracingConfig: Match.absent(),
+      Environment: { Variables: Match.objectLike({ TRACING_ENABLED: "false" }) },
+    });
+    for (const fn of FUNCTIONS) {
+      const grants = grantsOf(template, fn);
+      expect(grants.length).toBeGreaterThan(2);
+      expect(grants.filter((g) => g.startsWith("xray:"))).toEqual([]);
+    }
+    // The only '*' left is the stream poller's ListStreams.
+    expect(FUNCTIONS.flatMap((fn) => grantsOf(template, fn)).filter((g) => g.endsWith(" on *"))).toEqual([
+      "dynamodb:ListStreams on *",
+    ]);
   });
 });

@@ -24,6 +24,53 @@ describe("stage config", () => {
     }
   });
 
+  it("defaults observability: tracing in prod only, INFO logs (DEBUG in personal stages), a 5-minute job", () => {
+    // Act
+    const [dev, staging, prod] = namedStageConfigs({});
+    const alice = personal("alice", {});
+
+    // Assess
+    expect([dev, staging, prod, alice].map((s) => s?.tracing)).toEqual([false, false, true, false]);
+    expect([dev, staging, prod, alice].map((s) => s?.logLevel)).toEqual(["INFO", "INFO", "INFO", "DEBUG"]);
+    for (const stage of [dev, staging, prod, alice]) {
+      expect(stage).toMatchObject({
+        metricsJobPeriodMinutes: 5,
+        alertEmails: [],
+        alarms: {
+          http5xxPerMinute: 150,
+          p99LatencyMs: 1000,
+          iteratorAgeSeconds: 60,
+          oldestPendingOrderAgeSeconds: 300,
+        },
+      });
+    }
+    // An explicit setting wins over the kind's default.
+    const base: StageConfigInput = {
+      name: "x1",
+      kind: "dev",
+      regions: ["us-east-1"],
+      removalPolicy: "destroy",
+      logRetentionDays: 7,
+    };
+    expect(defineStage({ ...base, tracing: true }).tracing).toBe(true);
+  });
+
+  it("rejects a bad alert address, log level or job period", () => {
+    const base: StageConfigInput = {
+      name: "x1",
+      kind: "dev",
+      regions: ["us-east-1"],
+      removalPolicy: "destroy",
+      logRetentionDays: 7,
+    };
+    expect(() => defineStage({ ...base, alertEmails: ["not-an-address"] })).toThrow(/alertEmails/);
+    expect(() => defineStage({ ...base, logLevel: "TRACE" } as never)).toThrow(/logLevel/);
+    expect(() => defineStage({ ...base, metricsJobPeriodMinutes: 0 })).toThrow(/metricsJobPeriodMinutes/);
+    expect(defineStage({ ...base, alertEmails: ["ops@example.com"] }).alertEmails).toEqual([
+      "ops@example.com",
+    ]);
+  });
+
   it("makes any other name, or USER, a personal stage that is destroyed with its stack", () => {
     expect(resolveStage("Alice.Smith", {})).toMatchObject({ name: "alice-smith", kind: "personal" });
     expect(resolveStage(undefined, { USER: "bob", CDK_DEFAULT_REGION: "eu-west-1" })).toMatchObject({

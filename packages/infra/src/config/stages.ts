@@ -9,6 +9,10 @@ import { z } from "zod";
 export const FRONT_DOORS = ["http-api", "rest-api", "alb"] as const;
 export type FrontDoorKind = (typeof FRONT_DOORS)[number];
 
+/** What the functions' structured logger writes (`LOG_LEVEL`); lower levels are dropped in the function. */
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -51,10 +55,16 @@ export const StageConfigSchema = z
       .strictObject({
         /** 5xx responses per minute at the front door before the alarm fires. */
         http5xxPerMinute: z.number().int().positive().default(150),
-        /** p99 front-door latency in milliseconds before the alarm fires. */
+        /** p99 front-door latency in milliseconds (5 minutes out of 5) before the alarm fires. */
         p99LatencyMs: z.number().positive().default(1000),
+        /** How far the order stream may fall behind, in seconds (IteratorAge maximum, 3 minutes running). */
+        iteratorAgeSeconds: z.number().int().positive().default(60),
+        /** Age of the oldest PENDING order in seconds, as the metrics job reports it. */
+        oldestPendingOrderAgeSeconds: z.number().int().positive().default(300),
       })
       .prefault({}),
+    /** Who gets the alarm notifications by email (each address confirms its subscription once). */
+    alertEmails: z.array(z.email()).default([]),
     logRetentionDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
       message: `one of ${LOG_RETENTION_DAYS.join(", ")}`,
     }),
@@ -64,8 +74,17 @@ export const StageConfigSchema = z
     reservedConcurrency: z.number().int().min(1).optional(),
     /** Browser origins allowed by CORS at the front door (API Gateway only; none means no CORS). */
     corsOrigins: z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })])).default([]),
-    /** X-Ray active tracing on the function (and the REST API stage). */
-    tracing: z.boolean().default(true),
+    /**
+     * X-Ray active tracing on the functions (and the REST API stage); off means Tracing.DISABLED and no X-Ray
+     * grant at all. Unset: on in prod, off elsewhere. Tracing stays off outside production until its overhead is
+     * measured under 15% of a warm request's duration (the measurement goes to docs/performance.md); set it per
+     * stage to trace a dev or personal stage meanwhile.
+     */
+    tracing: z.boolean().optional(),
+    /** The functions' log level; personal stages log DEBUG, every other stage INFO unless set. */
+    logLevel: z.enum(LOG_LEVELS).default("INFO"),
+    /** How often the scheduled metrics job runs (minutes); it reports on intervals of this length. */
+    metricsJobPeriodMinutes: z.number().int().min(1).max(60).default(5),
     throttle: z
       .strictObject({
         /** Every route of the stage. */
@@ -83,7 +102,8 @@ export const StageConfigSchema = z
   .refine((s) => !s.domain || s.regions.every((r) => s.domain?.certificateArns[r] !== undefined), {
     path: ["domain", "certificateArns"],
     message: "give a certificate ARN for every region of the stage",
-  });
+  })
+  .transform((s) => ({ ...s, tracing: s.tracing ?? s.kind === "prod" }));
 
 export type StageConfig = z.output<typeof StageConfigSchema>;
 export type StageConfigInput = z.input<typeof StageConfigSchema>;
@@ -153,6 +173,7 @@ export function personal(name: string, env: Record<string, string | undefined> =
     regions: [env.CDK_DEFAULT_REGION ?? env.AWS_REGION ?? DEFAULT_REGION],
     logRetentionDays: 7,
     removalPolicy: "destroy", // personal stages are throw-away
+    logLevel: "DEBUG", // one developer's traffic: every detail is worth its log cost
     corsOrigins: ["http://localhost:3000", "http://127.0.0.1:3000"],
     throttle: { stage: { rateLimit: 50, burstLimit: 25 }, publicRoot: { rateLimit: 5, burstLimit: 10 } },
   });

@@ -6,14 +6,19 @@ import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from "aws-cdk-
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
+import type { LogLevel } from "../config/stages.ts";
 import { projectLogGroup } from "./log-group.ts";
 
 /** The newest Node.js LTS that aws-cdk-lib offers; bump it here and nowhere else. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 export const FUNCTION_ARCHITECTURE = Architecture.ARM_64;
 
-/** DynamoDB item actions a function may be granted; anything broader is not on the list on purpose. */
+/**
+ * DynamoDB actions a function may be granted: item actions plus DescribeTable (read-only table metadata such as
+ * item count and size, which the metrics job reports). Anything broader is not on the list on purpose.
+ */
 export type DynamoDbAction =
+  | "dynamodb:DescribeTable"
   | "dynamodb:GetItem"
   | "dynamodb:BatchGetItem"
   | "dynamodb:Query"
@@ -33,24 +38,31 @@ export interface MeridianFunctionProps
   logRetention: RetentionDays;
   /** What happens to the log group when the function is removed (RETAIN in prod). */
   logRemovalPolicy: RemovalPolicy;
-  /** X-Ray active tracing. */
+  /** X-Ray active tracing; false means Tracing.DISABLED and no X-Ray permission. */
   tracing: boolean;
+  /** The service name in logs and metric dimensions (`POWERTOOLS_SERVICE_NAME`): http, order-stream, ... */
+  service: string;
+  /** `LOG_LEVEL` of the function's structured logger. */
+  logLevel: LogLevel;
 }
 
 /**
  * The project's Lambda function: Node.js LTS on arm64, bundled by esbuild as minified ESM with source maps and
- * the AWS SDK inside the bundle, an explicit log group with retention, optional X-Ray tracing and a role that
- * starts empty. Resources are attached with `bindTable` / `bindSecret`, which grant exactly the listed actions on
- * that one resource and set the environment variable the code reads, in one call.
+ * the AWS SDK inside the bundle, an explicit log group with retention, optional X-Ray tracing, the logging env
+ * (`LOG_LEVEL`, `POWERTOOLS_SERVICE_NAME`, `TRACING_ENABLED`) and a role that starts empty. Resources are attached with
+ * `bindTable` / `bindSecret`, which grant exactly the listed actions on that one resource and set the
+ * environment variable the code reads, in one call.
  *
  * @example
- * const fn = new MeridianFunction(this, "Http", { entry, logRetention, logRemovalPolicy, tracing: true });
+ * const fn = new MeridianFunction(this, "Http", {
+ *   entry, logRetention, logRemovalPolicy, tracing: true, service: "http", logLevel: "INFO",
+ * });
  * fn.bindTable(epochs, "TABLE_EPOCHS", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
  * fn.bindSecret(appSecret, "APP_SECRET_ARN");
  */
 export class MeridianFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: MeridianFunctionProps) {
-    const { logRetention, logRemovalPolicy, tracing, environment, ...rest } = props;
+    const { logRetention, logRemovalPolicy, tracing, service, logLevel, environment, ...rest } = props;
     // Created before super() so the function can point at them; scope-level ids keep them unique per function.
     const logGroup = projectLogGroup(scope, `${id}Logs`, {
       retention: logRetention,
@@ -72,6 +84,10 @@ export class MeridianFunction extends NodejsFunction {
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: {
         NODE_OPTIONS: "--enable-source-maps",
+        LOG_LEVEL: logLevel,
+        POWERTOOLS_SERVICE_NAME: service,
+        // The code loads its X-Ray tracer only when told to, so it costs nothing where tracing is off.
+        TRACING_ENABLED: String(tracing),
         ...environment,
       },
       bundling: {

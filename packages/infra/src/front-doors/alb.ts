@@ -13,7 +13,9 @@ import {
 import { LambdaTarget } from "aws-cdk-lib/aws-elasticloadbalancingv2-targets";
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import type { FrontDoor, FrontDoorProps } from "./front-door.ts";
+import type { FrontDoor, FrontDoorProps, LatencyStatistic } from "./front-door.ts";
+
+const SUM_PER_MINUTE = { period: Duration.minutes(1), statistic: "Sum" } as const;
 
 /**
  * Application Load Balancer with the function as its Lambda target. The VPC has public subnets only: the
@@ -145,31 +147,53 @@ export class AlbFrontDoor extends Construct implements FrontDoor {
     this.domainTarget = stage.domain ? this.loadBalancer.loadBalancerDnsName : undefined;
   }
 
+  /** AWS/ApplicationELB `RequestCount` by LoadBalancer. */
+  metricRequests(): IMetric {
+    return this.loadBalancer.metrics.requestCount({ period: Duration.minutes(1), statistic: "Sum" });
+  }
+
+  /**
+   * AWS/ApplicationELB `HTTPCode_Target_5XX_Count` (the function answered 5xx or failed) plus
+   * `HTTPCode_ELB_5XX_Count` (the load balancer answered 5xx itself, e.g. 502 on an invalid Lambda response) by
+   * LoadBalancer. The ALB publishes these only when they are non-zero, hence FILL.
+   */
   metricServerErrors(): IMetric {
-    const period = Duration.minutes(1);
+    return this.sumOf("5xx (targets + load balancer)", {
+      target: this.loadBalancer.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, SUM_PER_MINUTE),
+      elb: this.loadBalancer.metrics.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, SUM_PER_MINUTE),
+    });
+  }
+
+  /** `HTTPCode_Target_4XX_Count` plus `HTTPCode_ELB_4XX_Count` by LoadBalancer. */
+  metricClientErrors(): IMetric {
+    return this.sumOf("4xx (targets + load balancer)", {
+      target: this.loadBalancer.metrics.httpCodeTarget(HttpCodeTarget.TARGET_4XX_COUNT, SUM_PER_MINUTE),
+      elb: this.loadBalancer.metrics.httpCodeElb(HttpCodeElb.ELB_4XX_COUNT, SUM_PER_MINUTE),
+    });
+  }
+
+  /** `TargetResponseTime` (seconds) by LoadBalancer, in milliseconds. */
+  metricLatency(statistic: LatencyStatistic): IMetric {
     return new MathExpression({
-      label: "5xx (targets + load balancer)",
-      expression: "FILL(target, 0) + FILL(elb, 0)",
-      period,
+      label: `${statistic} target response time (ms)`,
+      // One id per statistic, so p50 and p99 can share a graph.
+      expression: `${statistic}_seconds * 1000`,
+      period: Duration.minutes(1),
       usingMetrics: {
-        target: this.loadBalancer.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, {
-          period,
-          statistic: "Sum",
+        [`${statistic}_seconds`]: this.loadBalancer.metrics.targetResponseTime({
+          period: Duration.minutes(1),
+          statistic,
         }),
-        elb: this.loadBalancer.metrics.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, { period, statistic: "Sum" }),
       },
     });
   }
 
-  metricLatencyP99(): IMetric {
-    const period = Duration.minutes(1);
+  private sumOf(label: string, usingMetrics: { target: IMetric; elb: IMetric }): IMetric {
     return new MathExpression({
-      label: "p99 target response time (ms)",
-      expression: "seconds * 1000",
-      period,
-      usingMetrics: {
-        seconds: this.loadBalancer.metrics.targetResponseTime({ period, statistic: "p99" }),
-      },
+      label,
+      expression: "FILL(target, 0) + FILL(elb, 0)",
+      period: Duration.minutes(1),
+      usingMetrics,
     });
   }
 }

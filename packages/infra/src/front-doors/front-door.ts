@@ -4,16 +4,23 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import type { StageConfig } from "../config/stages.ts";
 
-/** What the stateless stack needs from any front door: where it is, and the two metrics it alarms on. */
+/** Percentiles the dashboard and alarms read from a front door's latency. */
+export type LatencyStatistic = "p50" | "p90" | "p99";
+
+/** What the stateless stack needs from any front door: where it is, and the metrics it alarms on and charts. */
 export interface FrontDoor {
   /** Base URL of the API (custom domain when configured). */
   readonly url: string;
   /** Where DNS must point for the stage's custom domain (CNAME or alias), when one is configured. */
   readonly domainTarget?: string;
+  /** Requests received, summed per minute. */
+  metricRequests(): IMetric;
   /** Count of 5xx responses, summed per minute. */
   metricServerErrors(): IMetric;
-  /** p99 of the front door's latency, in milliseconds, per minute. */
-  metricLatencyP99(): IMetric;
+  /** Count of 4xx responses, summed per minute. */
+  metricClientErrors(): IMetric;
+  /** A percentile of the front door's latency, in milliseconds, per minute. */
+  metricLatency(statistic: LatencyStatistic): IMetric;
 }
 
 export interface FrontDoorProps {

@@ -22,6 +22,7 @@ import {
   CORS_EXPOSE_HEADERS,
   type FrontDoor,
   type FrontDoorProps,
+  type LatencyStatistic,
 } from "./front-door.ts";
 
 /** The public route that needs no API key, throttled harder than the rest. */
@@ -103,11 +104,23 @@ export class HttpApiFrontDoor extends Construct implements FrontDoor {
     this.domainTarget = domain?.regionalDomainName;
   }
 
+  /** AWS/ApiGateway `Count` by ApiId and Stage. */
+  metricRequests(): IMetric {
+    return this.stage.metricCount({ period: Duration.minutes(1), statistic: "Sum" });
+  }
+
+  /** AWS/ApiGateway `5xx` by ApiId and Stage. */
   metricServerErrors(): IMetric {
     return this.stage.metricServerError({ period: Duration.minutes(1), statistic: "Sum" });
   }
 
-  metricLatencyP99(): IMetric {
-    return this.stage.metricLatency({ period: Duration.minutes(1), statistic: "p99" });
+  /** AWS/ApiGateway `4xx` by ApiId and Stage (throttled requests, 429, count here too). */
+  metricClientErrors(): IMetric {
+    return this.stage.metricClientError({ period: Duration.minutes(1), statistic: "Sum" });
+  }
+
+  /** AWS/ApiGateway `Latency` by ApiId and Stage: from receiving the request to sending the response. */
+  metricLatency(statistic: LatencyStatistic): IMetric {
+    return this.stage.metricLatency({ period: Duration.minutes(1), statistic });
   }
 }

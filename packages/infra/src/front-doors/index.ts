@@ -4,7 +4,7 @@ import type { FrontDoor, FrontDoorProps } from "./front-door.ts";
 import { HttpApiFrontDoor } from "./http-api.ts";
 import { RestApiFrontDoor } from "./rest-api.ts";
 
-export type { FrontDoor, FrontDoorProps } from "./front-door.ts";
+export type { FrontDoor, FrontDoorProps, LatencyStatistic } from "./front-door.ts";
 export { AlbFrontDoor, HttpApiFrontDoor, RestApiFrontDoor };
 
 /** The front door the stage config asks for, routing every request to `props.handler`. */

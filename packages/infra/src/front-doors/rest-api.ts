@@ -21,6 +21,7 @@ import {
   CORS_EXPOSE_HEADERS,
   type FrontDoor,
   type FrontDoorProps,
+  type LatencyStatistic,
 } from "./front-door.ts";
 
 /**
@@ -113,6 +114,14 @@ export class RestApiFrontDoor extends Construct implements FrontDoor {
           "and allows nothing beyond writing API Gateway's own log groups.",
       });
     }
+    if (!stage.tracing) {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: "cdk-validator-cfnguard::api_gw_xray_enabled_check",
+        reason:
+          "X-Ray is off in this stage by its config: tracing stays off outside production until its overhead is " +
+          "measured under 15% (config/stages.ts); set `tracing: true` on the stage to trace it.",
+      });
+    }
     Validations.of(this.api.deploymentStage).acknowledge({
       id: "AwsSolutions::AwsSolutions-APIG3",
       reason:
@@ -131,11 +140,25 @@ export class RestApiFrontDoor extends Construct implements FrontDoor {
     this.domainTarget = this.api.domainName?.domainNameAliasDomainName;
   }
 
-  metricServerErrors(): IMetric {
-    return this.api.metricServerError({ period: Duration.minutes(1), statistic: "Sum" });
+  // The stage's metrics carry ApiName and Stage, so two stages of one API name never mix.
+
+  /** AWS/ApiGateway `Count` by ApiName and Stage. */
+  metricRequests(): IMetric {
+    return this.api.deploymentStage.metricCount({ period: Duration.minutes(1), statistic: "Sum" });
   }
 
-  metricLatencyP99(): IMetric {
-    return this.api.metricLatency({ period: Duration.minutes(1), statistic: "p99" });
+  /** AWS/ApiGateway `5XXError` by ApiName and Stage. */
+  metricServerErrors(): IMetric {
+    return this.api.deploymentStage.metricServerError({ period: Duration.minutes(1), statistic: "Sum" });
+  }
+
+  /** AWS/ApiGateway `4XXError` by ApiName and Stage. */
+  metricClientErrors(): IMetric {
+    return this.api.deploymentStage.metricClientError({ period: Duration.minutes(1), statistic: "Sum" });
+  }
+
+  /** AWS/ApiGateway `Latency` by ApiName and Stage. */
+  metricLatency(statistic: LatencyStatistic): IMetric {
+    return this.api.deploymentStage.metricLatency({ period: Duration.minutes(1), statistic });
   }
 }

@@ -2,26 +2,30 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { orderStreamMapping } from "@meridian/functions";
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { Dashboard } from "aws-cdk-lib/aws-cloudwatch";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { FilterCriteria, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
-import { Topic } from "aws-cdk-lib/aws-sns";
+import type { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { removalPolicyOf } from "../config/naming.ts";
 import type { StageConfig } from "../config/stages.ts";
 import { MeridianFunction } from "../constructs/meridian-function.ts";
 import { createFrontDoor, type FrontDoor } from "../front-doors/index.ts";
+import { StageAlarms } from "../observability/alarms.ts";
+import { createAlertTopic } from "../observability/alerts.ts";
+import { StageDashboard } from "../observability/dashboard.ts";
+import { SERVICE } from "../observability/meridian-metrics.ts";
+import { MetricsSchedule } from "../observability/metrics-job.ts";
 
 /**
- * A Lambda entry point of @meridian/functions (`http`, `order-stream`). The package exports only its root, so
- * the handler file is found next to it; resolution still goes through the package name, not a relative path
- * into another package.
+ * A Lambda entry point of @meridian/functions (`http`, `order-stream`, `metrics-job`). The package exports only
+ * its root, so the handler file is found next to it; resolution still goes through the package name, not a
+ * relative path into another package.
  */
-export function functionEntry(name: "http" | "order-stream"): string {
+export function functionEntry(name: "http" | "order-stream" | "metrics-job"): string {
   const root = createRequire(import.meta.url).resolve("@meridian/functions");
   return join(dirname(root), name, "handler.ts");
 }
@@ -36,16 +40,21 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * Everything that can be replaced at any time: the HTTP and order-stream functions, the front door, throttling,
- * the stream's dead-letter queue and the alarms. State lives in the stateful stack and is passed in.
+ * Everything that can be replaced at any time: the HTTP, order-stream and metrics-job functions, the front door,
+ * throttling, the dead-letter queues, the metrics job's schedule, the alarms with their topic, and the
+ * dashboard. State lives in the stateful stack and is passed in.
  */
 export class StatelessStack extends Stack {
   readonly httpFunction: MeridianFunction;
   readonly orderStreamFunction: MeridianFunction;
+  readonly metricsJobFunction: MeridianFunction;
   readonly orderStreamDlq: Queue;
+  readonly metricsSchedule: MetricsSchedule;
   readonly frontDoor: FrontDoor;
-  /** Alarm notifications; subscribe people or a chat integration to it (docs/deploy.md). */
+  /** Alarm notifications; `alertEmails` of the stage are subscribed, add chat integrations by hand. */
   readonly alarmTopic: Topic;
+  readonly alarms: StageAlarms;
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -58,8 +67,10 @@ export class StatelessStack extends Stack {
       memorySize: stage.memorySizeMb,
       reservedConcurrentExecutions: stage.reservedConcurrency,
       logRetention: stage.logRetentionDays,
-      logRemovalPolicy: removalPolicyOf(stage),
+      logRemovalPolicy: removalPolicy,
       tracing: stage.tracing,
+      service: SERVICE.http,
+      logLevel: stage.logLevel,
       environment: { API_KEY_CACHE_TTL_SECONDS: "30", JWT_ISSUER: jwt.issuer, JWT_AUDIENCE: jwt.audience },
     })
       // Epochs: put (plain and inside TransactWriteItems, which needs PutItem per item), get, newest-first query.
@@ -104,6 +115,8 @@ export class StatelessStack extends Stack {
       logRetention: stage.logRetentionDays,
       logRemovalPolicy: removalPolicy,
       tracing: stage.tracing,
+      service: SERVICE.orderStream,
+      logLevel: stage.logLevel,
     })
       // reserve: one transaction of Updates on catalog and orders; reject: a conditional Update of the order.
       .bindTable(tables.orders, "TABLE_ORDERS", ["dynamodb:UpdateItem"])
@@ -132,60 +145,84 @@ export class StatelessStack extends Stack {
         "stream itself (DescribeStream, GetRecords, GetShardIterator) is granted on its ARN only.",
     });
 
+    this.metricsJobFunction = new MeridianFunction(this, "MetricsJob", {
+      entry: functionEntry("metrics-job"),
+      description: `Meridian ${stage.name}: publishes data metrics every ${stage.metricsJobPeriodMinutes} minute(s)`,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      logRetention: stage.logRetentionDays,
+      logRemovalPolicy: removalPolicy,
+      tracing: stage.tracing,
+      service: SERVICE.metricsJob,
+      logLevel: stage.logLevel,
+      // The job reports on the last complete interval of the schedule's period.
+      environment: { METRICS_INTERVAL_SECONDS: String(stage.metricsJobPeriodMinutes * 60) },
+    })
+      // Epochs: Query per shard for the interval's count; PutItem of the per-interval marker (idempotency).
+      .bindTable(tables.epochs, "TABLE_EPOCHS", [
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:DescribeTable",
+      ])
+      // Orders: Query byStatus (PENDING, oldest first; counts per status). DescribeTable everywhere: item
+      // count and size. No Scan anywhere.
+      .bindTable(tables.orders, "TABLE_ORDERS", ["dynamodb:DescribeTable"], { indexes: ["byStatus"] })
+      .bindTable(tables.catalog, "TABLE_CATALOG", ["dynamodb:DescribeTable"])
+      .bindTable(tables.apiKeys, "TABLE_API_KEYS", ["dynamodb:DescribeTable"]);
+    this.metricsSchedule = new MetricsSchedule(this, "MetricsJobSchedule", {
+      stage,
+      target: this.metricsJobFunction,
+      removalPolicy,
+    });
+
     this.frontDoor = createFrontDoor(this, "FrontDoor", { stage, region, handler: this.httpFunction });
 
-    this.alarmTopic = new Topic(this, "AlarmTopic", {
-      topicName: `meridian-${stage.name}-alarms`,
-      displayName: `Meridian ${stage.name} alarms`,
-      enforceSSL: true,
+    this.alarmTopic = createAlertTopic(this, stage).topic;
+    const functions = {
+      [SERVICE.http]: this.httpFunction,
+      [SERVICE.orderStream]: this.orderStreamFunction,
+      [SERVICE.metricsJob]: this.metricsJobFunction,
+    };
+    const namedTables = {
+      epochs: tables.epochs,
+      "api-keys": tables.apiKeys,
+      catalog: tables.catalog,
+      orders: tables.orders,
+    };
+    const deadLetterQueues = {
+      [SERVICE.orderStream]: this.orderStreamDlq,
+      [SERVICE.metricsJob]: this.metricsSchedule.deadLetterQueue,
+    };
+    this.alarms = new StageAlarms(this, "Alarms", {
+      stage,
+      topic: this.alarmTopic,
+      frontDoor: this.frontDoor,
+      functions,
+      orderStream: this.orderStreamFunction,
+      deadLetterQueues,
+      tables: namedTables,
     });
-    Validations.of(this.alarmTopic).acknowledge({
-      id: "AwsSolutions::AwsSolutions-SNS2",
-      reason:
-        "Alarm notifications carry alarm names and metric values only. CloudWatch cannot publish to a topic " +
-        "encrypted with the AWS managed key, so SSE would need a customer managed key per stage and region.",
-    });
-    const notify = new SnsAction(this.alarmTopic);
-
-    const http5xx = new Alarm(this, "Http5xxAlarm", {
-      alarmDescription: `Meridian ${stage.name}: >= ${stage.alarms.http5xxPerMinute} 5xx responses a minute`,
-      metric: this.frontDoor.metricServerErrors(),
-      threshold: stage.alarms.http5xxPerMinute,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    const latency = new Alarm(this, "LatencyP99Alarm", {
-      alarmDescription: `Meridian ${stage.name}: p99 latency above ${stage.alarms.p99LatencyMs} ms`,
-      metric: this.frontDoor.metricLatencyP99(),
-      threshold: stage.alarms.p99LatencyMs,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-
-    for (const alarm of [http5xx, latency]) {
-      alarm.addAlarmAction(notify);
-      alarm.addOkAction(notify);
-    }
-
-    const dlqAlarm = new Alarm(this, "OrderStreamDlqAlarm", {
-      alarmDescription: `Meridian ${stage.name}: order stream records in the dead-letter queue`,
-      metric: this.orderStreamDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    dlqAlarm.addAlarmAction(notify);
-    dlqAlarm.addOkAction(notify);
+    this.dashboard = new StageDashboard(this, "Dashboard", {
+      stage,
+      region,
+      frontDoor: this.frontDoor,
+      functions,
+      orderStream: this.orderStreamFunction,
+      deadLetterQueues,
+      tables: namedTables,
+      alarms: this.alarms.alarms,
+      logGroupNames: Object.values(functions).map((fn) => fn.logGroup.logGroupName),
+    }).dashboard;
 
     new CfnOutput(this, "ApiUrl", { value: this.frontDoor.url });
     new CfnOutput(this, "HttpFunctionName", { value: this.httpFunction.functionName });
     new CfnOutput(this, "OrderStreamDlqUrl", { value: this.orderStreamDlq.queueUrl });
     new CfnOutput(this, "AlarmTopicArn", { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, "DashboardName", { value: this.dashboard.dashboardName });
+    // Where the structured logs are, for CloudWatch Logs Insights (docs/operations.md).
+    new CfnOutput(this, "HttpLogGroup", { value: this.httpFunction.logGroup.logGroupName });
+    new CfnOutput(this, "OrderStreamLogGroup", { value: this.orderStreamFunction.logGroup.logGroupName });
+    new CfnOutput(this, "MetricsJobLogGroup", { value: this.metricsJobFunction.logGroup.logGroupName });
     if (this.frontDoor.domainTarget) {
       new CfnOutput(this, "DomainTarget", {
         value: this.frontDoor.domainTarget,
