@@ -37,14 +37,15 @@ export async function collectMetrics(
   const endMs = Math.floor(nowMs / periodMs) * periodMs;
   const startMs = endMs - periodMs;
   const interval = { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString() };
-  if (!(await deps.source.claimInterval(startMs))) return { skipped: true, interval };
 
+  // Read first, claim last: a run that fails while reading leaves the interval to its retry.
   const [epochsInInterval, ordersByStatus, oldest, tables] = await Promise.all([
     deps.source.countEpochs(startMs, endMs),
     deps.source.countOrdersByStatus(),
     deps.source.oldestPendingCreatedAt(),
     deps.source.tableStats(),
   ]);
+  if (!(await deps.source.claimInterval(startMs))) return { skipped: true, interval };
   const oldestPendingOrderAgeSeconds = oldest
     ? Math.max(0, Math.round((nowMs - Date.parse(oldest)) / 1000))
     : 0;
