@@ -1,16 +1,20 @@
 /**
- * Cold start and warm CPU of the real `http` Lambda bundle against a minimal one-PutItem handler,
- * both bundled the same way, both in fresh `node` processes, in one run against one DynamoDB Local.
- * Writes its results block into docs/performance.md.
+ * Cold start and warm CPU of the real `http` Lambda bundle against a minimal one-PutItem handler, and of
+ * the same `http` bundle with X-Ray tracing on (`TRACING_ENABLED=true`), all bundled the same way, all in
+ * fresh `node` processes, in one run against one DynamoDB Local. The traced variant sends its segments
+ * over UDP to a socket this script listens on (127.0.0.1, a free port), which counts them: nothing leaves
+ * the machine. Writes its results blocks (`cold-start`, `cold-start-tracing`) into docs/performance.md.
  *
- *   npx tsx bench/cold-start.ts [--runs 15] [--requests 2000] [--warmup 200] [--warm-rounds 3] [--skip-profile]
+ *   npx tsx bench/cold-start.ts [--runs 15] [--requests 2000] [--warmup 200] [--warm-rounds 3] [--skip-profile] [--print]
  *
  * Unless --skip-profile, one more warm process per handler runs under `node --cpu-prof`, and the self time
  * of its measured loop is traced back (through the bundle's source map) to the package that spent it.
- * BENCH_KEEP=1 keeps the bundles and profiles (the path is printed).
+ * BENCH_KEEP=1 keeps the bundles and profiles (the path is printed). --print prints the results blocks
+ * instead of writing them (for trial runs).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +32,7 @@ import {
   type LambdaBundle,
   lambdaFunctions,
   repoRoot,
+  stubModule,
 } from "./lib/bundle.ts";
 import type { ColdResult, WarmResult } from "./lib/cold-start-child.ts";
 import { selfTimeByOwner } from "./lib/cpu-profile.ts";
@@ -35,6 +40,8 @@ import { machineLines, table, writeResultsBlock } from "./lib/report.ts";
 
 const COLD_TARGET = 1.25;
 const CPU_TARGET = 1.2;
+/** Tracing stays on by default in every stage only if it adds less than this, cold and warm (issue "Observability"). */
+const TRACING_LIMIT = 1.15;
 const CHILD_TIMEOUT_MS = 120_000;
 
 const { values: args } = parseArgs({
@@ -44,6 +51,7 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "200" },
     "warm-rounds": { type: "string", default: "3" },
     "skip-profile": { type: "boolean", default: false },
+    print: { type: "boolean", default: false },
   },
 });
 const runs = Number(args.runs);
@@ -52,9 +60,13 @@ const warmup = Number(args.warmup);
 const warmRounds = Number(args["warm-rounds"]);
 
 interface Variant {
-  name: "ours" | "minimal";
+  name: "ours" | "traced" | "minimal" | "no-tracer";
   label: string;
   bundle: LambdaBundle;
+  /** Set on top of the shared environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Measured on the cold path only (its warm path is the same code as another variant's). */
+  coldOnly?: boolean;
 }
 
 interface ColdSample extends ColdResult {
@@ -119,17 +131,43 @@ const workDir = mkdtempSync(join(tmpdir(), "meridian-cold-start-"));
 const httpFunction = lambdaFunctions.find((fn) => fn.name === "http");
 if (!httpFunction) throw new Error("no http function in bench/lib/bundle.ts");
 
+const oursBundle = await bundleLambda(httpFunction.entry, join(workDir, "ours"));
 const variants: Variant[] = [
   {
     name: "ours",
     label: "ours (`http` bundle: Hono app, API-key auth, zod, DynamoDB document client)",
-    bundle: await bundleLambda(httpFunction.entry, join(workDir, "ours")),
+    bundle: oursBundle,
+  },
+  {
+    name: "traced",
+    label: "ours, tracing on (same bundle, `TRACING_ENABLED=true`)",
+    bundle: oursBundle,
+    env: { TRACING_ENABLED: "true" },
   },
   {
     name: "minimal",
     label: "minimal (one PutItem, bare `@aws-sdk/client-dynamodb`)",
     bundle: await bundleLambda(join(repoRoot, "bench/lib/minimal-handler.ts"), join(workDir, "minimal")),
   },
+  {
+    // With tracing off the tracer is never evaluated, but its bytes are in the bundle: this is what they cost.
+    name: "no-tracer",
+    label: "ours without the tracer's code (`tracing/xray.ts` stubbed out of the bundle)",
+    bundle: await bundleLambda(httpFunction.entry, join(workDir, "no-tracer"), [
+      stubModule(
+        /^\.\/xray\.ts$/,
+        /functions\/src\/tracing\/tracing\.ts$/,
+        'export function createXrayTracing() { throw new Error("stubbed"); }',
+      ),
+    ]),
+    coldOnly: true,
+  },
+];
+const warmVariants = variants.filter((v) => !v.coldOnly);
+/** Each variant in each position equally often, so drift on the machine hits all of them alike. */
+const rotated = (list: Variant[], i: number) => [
+  ...list.slice(i % list.length),
+  ...list.slice(0, i % list.length),
 ];
 const childScript = join(workDir, "child.mjs");
 await build({
@@ -142,16 +180,31 @@ await build({
   logLevel: "warning",
 });
 
+/**
+ * The X-Ray daemon's stand-in: counts the datagrams (one per closed subsegment in Lambda) and the
+ * subsegment names, per variant, from the header line `{"format":"json","version":1}` and the document.
+ */
+const daemon = createSocket("udp4");
+const datagrams = new Map<Variant["name"], number>(variants.map((v) => [v.name, 0]));
+const subsegmentNames = new Map<string, number>();
+let listening: Variant["name"] | undefined;
+daemon.on("message", (message) => {
+  if (listening) datagrams.set(listening, (datagrams.get(listening) ?? 0) + 1);
+  const [header, body] = message.toString("utf8").split("\n", 2);
+  if (header !== '{"format":"json","version":1}' || !body) return;
+  const name = (JSON.parse(body) as { name?: string }).name ?? "(unnamed)";
+  subsegmentNames.set(name, (subsegmentNames.get(name) ?? 0) + 1);
+});
+await new Promise<void>((resolve) => daemon.bind(0, "127.0.0.1", resolve));
+const daemonAddress = `127.0.0.1:${daemon.address().port}`;
+
 const engine = await startDynamoDbLocal();
 const db = createDocumentClient({ endpoint: engine.endpoint });
-const cold = new Map<Variant["name"], ColdSample[]>([
-  ["ours", []],
-  ["minimal", []],
-]);
-const warm = new Map<Variant["name"], WarmResult[]>([
-  ["ours", []],
-  ["minimal", []],
-]);
+/** Datagrams received during the measured cold runs and warm rounds, and the subsegments they held. */
+const sent = { cold: new Map<Variant["name"], number>(), warm: new Map<Variant["name"], number>() };
+const sentNames = new Map<string, number>();
+const cold = new Map<Variant["name"], ColdSample[]>(variants.map((v) => [v.name, []]));
+const warm = new Map<Variant["name"], WarmResult[]>(warmVariants.map((v) => [v.name, []]));
 /** Self time per owner from `--cpu-prof` runs: ms for the cold path, µs per request for the warm loop. */
 const profiles = {
   cold: new Map<Variant["name"], Map<string, number>>(),
@@ -174,6 +227,11 @@ try {
     PATH: process.env.PATH,
     TABLE_EPOCHS: tables.epochs,
     TABLE_API_KEYS: tables.apiKeys,
+    TABLE_CATALOG: tables.catalog,
+    TABLE_ORDERS: tables.orders,
+    // Sign-in is not exercised (POST /epoch takes an API key); the issuer is never contacted.
+    JWT_ISSUER: "http://127.0.0.1:9/issuer",
+    JWT_AUDIENCE: "bench",
     APP_SECRET: appSecret,
     DYNAMODB_ENDPOINT: engine.endpoint,
     AWS_REGION: "us-east-1",
@@ -182,54 +240,74 @@ try {
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    // What Lambda sets for every function, traced or not; the X-Ray SDK and Powertools look at these.
+    // The child sets `_X_AMZN_TRACE_ID` (Sampled=1) before each invocation, as the runtime does.
+    AWS_LAMBDA_FUNCTION_NAME: "meridian-bench-http",
+    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    LAMBDA_TASK_ROOT: join(workDir, "ours"),
+    AWS_XRAY_DAEMON_ADDRESS: daemonAddress,
     BENCH_API_KEY: key,
+  };
+  const envOf = (variant: Variant): NodeJS.ProcessEnv => ({ ...env, ...variant.env });
+  /** Runs a child for a variant, charging the datagrams that arrive meanwhile to it. */
+  const runFor = async <T>(variant: Variant, argv: string[], nodeFlags: string[] = []) => {
+    listening = variant.name;
+    try {
+      return await runChild<T>(childScript, [variant.bundle.outfile, ...argv], envOf(variant), nodeFlags);
+    } finally {
+      listening = undefined;
+    }
   };
 
   const coldRun = async (variant: Variant): Promise<ColdSample> => {
-    const result = await runChild<ColdResult>(childScript, [variant.bundle.outfile, "cold"], env);
+    const result = await runFor<ColdResult>(variant, ["cold"]);
     return { ...result, spawnToResponseMs: result.respondedAtMs - result.spawnedAtMs };
   };
   // DynamoDB Local is a JVM: let it compile its hot paths before anything is measured.
   for (let i = 0; i < 3; i++) for (const variant of variants) await coldRun(variant);
+  for (const name of datagrams.keys()) datagrams.set(name, 0);
+  subsegmentNames.clear();
 
   for (let i = 0; i < runs; i++) {
-    // Alternate the order so drift on the machine (or in the engine) hits both sides alike.
-    for (const variant of i % 2 === 0 ? variants : [...variants].reverse()) {
+    for (const variant of rotated(variants, i)) {
       const sample = await coldRun(variant);
       cold.get(variant.name)?.push(sample);
       console.log(`cold ${variant.name.padEnd(7)} #${i + 1}: ${ms(sample.spawnToResponseMs)} ms`);
     }
   }
+  for (const [name, count] of datagrams) sent.cold.set(name, count);
+  for (const name of datagrams.keys()) datagrams.set(name, 0);
   for (let round = 0; round < warmRounds; round++) {
-    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
-      const result = await runChild<WarmResult>(
-        childScript,
-        [variant.bundle.outfile, "warm", String(requests), String(warmup)],
-        env,
-      );
+    for (const variant of rotated(warmVariants, round)) {
+      const result = await runFor<WarmResult>(variant, ["warm", String(requests), String(warmup)]);
       warm.get(variant.name)?.push(result);
       console.log(
         `warm ${variant.name.padEnd(7)} round ${round + 1}: ${result.cpuUsPerRequest.toFixed(0)} µs CPU/request`,
       );
     }
   }
-  for (const variant of args["skip-profile"] ? [] : variants) {
+  for (const [name, count] of datagrams) sent.warm.set(name, count);
+  for (const [name, count] of subsegmentNames) sentNames.set(name, count);
+  if (!sent.cold.get("traced") || !sent.warm.get("traced")) {
+    throw new Error("the traced variant sent no segments: tracing did not run");
+  }
+  for (const variant of args["skip-profile"] ? [] : warmVariants) {
     const bundleUrl = pathToFileURL(variant.bundle.outfile).href;
     const coldDir = join(workDir, `profile-cold-${variant.name}`);
-    await runChild<ColdResult>(childScript, [variant.bundle.outfile, "cold"], env, [
-      "--cpu-prof",
-      `--cpu-prof-dir=${coldDir}`,
-      "--cpu-prof-interval=100",
-    ]);
+    await runFor<ColdResult>(
+      variant,
+      ["cold"],
+      ["--cpu-prof", `--cpu-prof-dir=${coldDir}`, "--cpu-prof-interval=100"],
+    );
     // The child exits right after its first response: the whole profile is the cold path.
     const coldOwners = selfTimeByOwner(coldDir, bundleUrl, [0, Number.MAX_SAFE_INTEGER]);
     profiles.cold.set(variant.name, new Map(coldOwners.map((o) => [o.name, o.us / 1000])));
 
     const warmDir = join(workDir, `profile-warm-${variant.name}`);
-    const result = await runChild<WarmResult>(
-      childScript,
-      [variant.bundle.outfile, "warm", String(requests), String(warmup)],
-      env,
+    const result = await runFor<WarmResult>(
+      variant,
+      ["warm", String(requests), String(warmup)],
       ["--cpu-prof", `--cpu-prof-dir=${warmDir}`, "--cpu-prof-interval=250"],
     );
     const warmOwners = selfTimeByOwner(warmDir, bundleUrl, [result.loopStartUs, result.loopEndUs]);
@@ -237,6 +315,7 @@ try {
   }
 } finally {
   db.destroy();
+  daemon.close();
   await engine.stop();
   // BENCH_KEEP=1 keeps the bundles, source maps and CPU profiles for a closer look.
   if (process.env.BENCH_KEEP === "1") console.log(`kept ${workDir}`);
@@ -259,15 +338,21 @@ const coldRows = variants.map((v) => {
     kib(v.bundle.bytes),
   ];
 });
-const coldRatio =
-  median(coldOf("ours", (s) => s.spawnToResponseMs)) / median(coldOf("minimal", (s) => s.spawnToResponseMs));
-const coldRatioP90 =
-  p90(coldOf("ours", (s) => s.spawnToResponseMs)) / p90(coldOf("minimal", (s) => s.spawnToResponseMs));
+const coldMedian = (name: Variant["name"]) => median(coldOf(name, (s) => s.spawnToResponseMs));
+const coldP90 = (name: Variant["name"]) => p90(coldOf(name, (s) => s.spawnToResponseMs));
+const coldRatio = coldMedian("ours") / coldMedian("minimal");
+const coldRatioP90 = coldP90("ours") / coldP90("minimal");
 const cpuRatio = median(cpuOf("ours")) / median(cpuOf("minimal"));
 const verdict = (ratio: number, target: number) =>
   `${ratio.toFixed(2)}× (target ≤ ${target}×: ${ratio <= target ? "met" : "NOT met"})`;
 
-const [ours, minimal] = variants as [Variant, Variant];
+const importMedian = (name: Variant["name"]) => median(coldOf(name, (s) => s.importMs));
+const tracedColdRatio = coldMedian("traced") / coldMedian("ours");
+const tracedCpuRatio = median(cpuOf("traced")) / median(cpuOf("ours"));
+const tracingWithinLimit = tracedColdRatio < TRACING_LIMIT && tracedCpuRatio < TRACING_LIMIT;
+
+const variantNamed = (name: Variant["name"]) => variants.find((v) => v.name === name) as Variant;
+const [ours, minimal] = [variantNamed("ours"), variantNamed("minimal")];
 const minimalPackages = new Map(bytesByPackage(minimal.bundle).map((p) => [p.name, p.bytes]));
 const extra = bytesByPackage(ours.bundle)
   .map((p) => ({ name: p.name, bytes: p.bytes - (minimalPackages.get(p.name) ?? 0) }))
@@ -279,7 +364,7 @@ const lines = [
   ...machineLines(
     `npx tsx bench/cold-start.ts --runs ${runs} --requests ${requests} --warmup ${warmup} --warm-rounds ${warmRounds}`,
   ),
-  `- ${runs} cold runs per handler, alternating; each a fresh \`node\` process; ${3} discarded warm-up runs each first`,
+  `- ${runs} cold runs per handler, in rotating order; each a fresh \`node\` process; ${3} discarded warm-up runs each first`,
   "",
   "Cold path (ms; spawn → first response is measured from the parent's clock, the rest inside the child):",
   "",
@@ -302,7 +387,7 @@ const lines = [
   "",
   ...table(
     ["handler", "CPU µs/request, median", "each round", "wall µs/request, median"],
-    variants.map((v) => [
+    warmVariants.map((v) => [
       v.label,
       median(cpuOf(v.name)).toFixed(0),
       cpuOf(v.name)
@@ -321,44 +406,127 @@ const lines = [
     extra.map((p) => [p.name, p.bytes]),
   ),
 ];
-/** Owners side by side, largest difference first, with a total row. */
-function profileTable(of: Map<Variant["name"], Map<string, number>>, digits: number): string[] {
-  const ours = of.get("ours") ?? new Map<string, number>();
-  const minimal = of.get("minimal") ?? new Map<string, number>();
-  const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  const rows = [...new Set([...ours.keys(), ...minimal.keys()])]
-    .map((name) => ({ name, ours: ours.get(name) ?? 0, minimal: minimal.get(name) ?? 0 }))
-    .sort((a, b) => Math.abs(b.ours - b.minimal) - Math.abs(a.ours - a.minimal))
+/** Owners of two variants side by side, largest difference first, with a total row. */
+function profileTable(
+  of: Map<Variant["name"], Map<string, number>>,
+  [a, b]: [Variant["name"], Variant["name"]],
+  digits: number,
+): string[] {
+  const left = of.get(a) ?? new Map<string, number>();
+  const right = of.get(b) ?? new Map<string, number>();
+  const sum = (m: Map<string, number>) => [...m.values()].reduce((x, y) => x + y, 0);
+  const rows = [...new Set([...left.keys(), ...right.keys()])]
+    .map((name) => ({ name, left: left.get(name) ?? 0, right: right.get(name) ?? 0 }))
+    .sort((x, y) => Math.abs(y.left - y.right) - Math.abs(x.left - x.right))
     .slice(0, 15);
-  rows.push({ name: "**all sampled CPU**", ours: sum(ours), minimal: sum(minimal) });
+  rows.push({ name: "**all sampled CPU**", left: sum(left), right: sum(right) });
   return table(
-    ["owner", "ours", "minimal", "difference"],
+    ["owner", a, b, "difference"],
     rows.map((r) => [
       r.name,
-      r.ours.toFixed(digits),
-      r.minimal.toFixed(digits),
-      (r.ours - r.minimal).toFixed(digits),
+      r.left.toFixed(digits),
+      r.right.toFixed(digits),
+      (r.left - r.right).toFixed(digits),
     ]),
   );
 }
 
-if (profiles.cold.size === 2 && profiles.warm.size === 2) {
+const profiled = profiles.cold.size === warmVariants.length && profiles.warm.size === warmVariants.length;
+const PROFILE_NOTE =
+  "from one more process per handler and path run under `node --cpu-prof`: self " +
+  "time per owner, bundle frames traced back through the source map to their package, V8 built-ins " +
+  "charged to their caller, `node:*` being Node's own JavaScript (and the system calls it makes). The " +
+  "profiler adds overhead: compare the columns, not these totals with the tables above. Largest " +
+  "differences first.";
+if (profiled) {
   lines.push(
     "",
-    "Where the time goes, from one more process per handler and path run under `node --cpu-prof`: self " +
-      "time per owner, bundle frames traced back through the source map to their package, V8 built-ins " +
-      "charged to their caller, `node:*` being Node's own JavaScript (and the system calls it makes). The " +
-      "profiler adds overhead: compare the columns, not these totals with the tables above. Largest " +
-      "differences first.",
+    `Where the time goes, ${PROFILE_NOTE}`,
     "",
     "Cold path, process start → first response (ms of CPU, sampled every 100 µs):",
     "",
-    ...profileTable(profiles.cold, 1),
+    ...profileTable(profiles.cold, ["ours", "minimal"], 1),
     "",
     `Warm loop (µs per request over ${requests} requests, sampled every 250 µs):`,
     "",
-    ...profileTable(profiles.warm, 0),
+    ...profileTable(profiles.warm, ["ours", "minimal"], 0),
   );
 }
-writeResultsBlock("cold-start", lines);
+const output = (id: string, block: string[]) =>
+  args.print ? console.log(`--- ${id}\n${block.join("\n")}`) : writeResultsBlock(id, block);
+output("cold-start", lines);
+
+/** Invocations per warm process: the first, the warm-up, the measured loop. */
+const warmInvocations = warmRounds * (1 + warmup + requests);
+const tracingRow = (label: string, value: (name: Variant["name"]) => number, digits: number) => {
+  const [off, on] = [value("ours"), value("traced")];
+  return [label, off.toFixed(digits), on.toFixed(digits), `${(on / off).toFixed(2)}×`];
+};
+const tracingLines = [
+  ...machineLines(
+    `npx tsx bench/cold-start.ts --runs ${runs} --requests ${requests} --warmup ${warmup} --warm-rounds ${warmRounds}`,
+  ),
+  "- the same run as the block above: same bundle, same DynamoDB Local, the variants in rotating order",
+  "",
+  ...table(
+    ["measure (median)", "tracing off", "tracing on", "on / off"],
+    [
+      tracingRow("cold: spawn → first response, ms", coldMedian, 1),
+      tracingRow("cold: spawn → first response p90, ms", coldP90, 1),
+      tracingRow("cold: import bundle, ms", importMedian, 1),
+      tracingRow("cold: first invoke, ms", (n) => median(coldOf(n, (s) => s.firstInvokeMs)), 1),
+      tracingRow("cold: RSS after, MiB", (n) => median(coldOf(n, (s) => s.rssBytes)) / 2 ** 20, 0),
+      tracingRow("warm: CPU µs/request", (n) => median(cpuOf(n)), 0),
+      tracingRow("warm: wall µs/request", (n) => median(wallOf(n)), 0),
+    ],
+  ),
+  "",
+  `Tracing on / off: cold median ${tracedColdRatio.toFixed(2)}×, warm CPU ${tracedCpuRatio.toFixed(2)}× ` +
+    `(limit: under ${TRACING_LIMIT}× on both: ${tracingWithinLimit ? "within" : "NOT within"}).`,
+  "",
+  `With tracing off, the tracer's code is in the bundle but never evaluated. Against the same bundle built ` +
+    `without it (${kib(oursBundle.bytes - variantNamed("no-tracer").bundle.bytes)} less): import ` +
+    `${ms(importMedian("ours"))} vs ${ms(importMedian("no-tracer"))} ms, spawn → first response ` +
+    `${ms(coldMedian("ours"))} vs ${ms(coldMedian("no-tracer"))} ms (medians; ` +
+    `${(coldMedian("ours") / coldMedian("no-tracer")).toFixed(2)}×).`,
+  "",
+  "Datagrams received by the bench's UDP socket (the X-Ray daemon's address), by variant:",
+  "",
+  ...table(
+    ["handler", "cold runs", "per cold run", "warm rounds", "per warm invocation"],
+    variants.map((v) => [
+      v.name,
+      sent.cold.get(v.name) ?? 0,
+      ((sent.cold.get(v.name) ?? 0) / runs).toFixed(1),
+      v.coldOnly ? "-" : (sent.warm.get(v.name) ?? 0),
+      v.coldOnly ? "-" : ((sent.warm.get(v.name) ?? 0) / warmInvocations).toFixed(2),
+    ]),
+  ),
+  "",
+  "Subsegments in them (name: count):",
+  "",
+  [...sentNames]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, count]) => `\`${name}\`: ${count}`)
+    .join(", "),
+];
+if (profiled) {
+  tracingLines.push(
+    "",
+    `Where tracing spends it, ${PROFILE_NOTE}`,
+    "",
+    "Cold path (ms of CPU, sampled every 100 µs):",
+    "",
+    ...profileTable(profiles.cold, ["traced", "ours"], 1),
+    "",
+    `Warm loop (µs per request over ${requests} requests, sampled every 250 µs):`,
+    "",
+    ...profileTable(profiles.warm, ["traced", "ours"], 0),
+  );
+}
+output("cold-start-tracing", tracingLines);
 console.log(`cold ratio ${coldRatio.toFixed(2)}×, warm CPU ratio ${cpuRatio.toFixed(2)}×`);
+console.log(
+  `tracing on / off: cold ${tracedColdRatio.toFixed(2)}×, warm CPU ${tracedCpuRatio.toFixed(2)}× ` +
+    `(${tracingWithinLimit ? "within" : "NOT within"} the ${TRACING_LIMIT}× limit)`,
+);

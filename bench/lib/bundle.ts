@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { type BuildOptions, build, type Metafile } from "esbuild";
+import { type BuildOptions, build, type Metafile, type Plugin } from "esbuild";
 
 /** The repository root, whatever the working directory. */
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -54,14 +54,22 @@ export interface LambdaBundle {
   metafile: Metafile;
 }
 
-/** Bundles one entry (absolute or repository-relative) into `<outDir>/index.mjs` the way Lambda gets it. */
-export async function bundleLambda(entry: string, outDir: string): Promise<LambdaBundle> {
+/**
+ * Bundles one entry (absolute or repository-relative) into `<outDir>/index.mjs` the way Lambda gets it.
+ * `plugins` are for experiments only (e.g. `stubModule`); what is deployed uses none.
+ */
+export async function bundleLambda(
+  entry: string,
+  outDir: string,
+  plugins: Plugin[] = [],
+): Promise<LambdaBundle> {
   const outfile = join(outDir, "index.mjs");
   const result = await build({
     ...lambdaBuildOptions,
     absWorkingDir: repoRoot,
     entryPoints: [entry],
     outfile,
+    plugins,
   });
   const code = readFileSync(outfile);
   return {
@@ -69,6 +77,22 @@ export async function bundleLambda(entry: string, outDir: string): Promise<Lambd
     bytes: statSync(outfile).size,
     gzipBytes: gzipSync(code, { level: 9 }).length,
     metafile: result.metafile,
+  };
+}
+
+/**
+ * An esbuild plugin that replaces a module with `contents`, to measure what the module costs by building
+ * without it. `specifier` matches the import as written (`./xray.ts`), `importer` the importing file.
+ */
+export function stubModule(specifier: RegExp, importer: RegExp, contents: string): Plugin {
+  return {
+    name: "stub-module",
+    setup(builder) {
+      builder.onResolve({ filter: specifier }, (args) =>
+        importer.test(args.importer) ? { path: args.path, namespace: "stub-module" } : undefined,
+      );
+      builder.onLoad({ filter: /.*/, namespace: "stub-module" }, () => ({ contents, loader: "js" }));
+    },
   };
 }
 

@@ -5,7 +5,9 @@
  *   node child.mjs <bundle.mjs> cold
  *   node child.mjs <bundle.mjs> warm <requests> <warm-up requests>
  */
+import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { lambdaContext, postEpochEvent } from "./lambda-event.ts";
@@ -45,15 +47,27 @@ const [bundlePath, mode = "cold", requestsArg = "2000", warmupArg = "200"] = pro
 const apiKey = process.env.BENCH_API_KEY ?? "";
 if (!bundlePath) throw new Error("usage: child.mjs <bundle.mjs> cold|warm [requests] [warm-up]");
 
+/**
+ * A sampled X-Ray trace header, as the Lambda runtime sets `_X_AMZN_TRACE_ID` before each invocation
+ * (for every function: the X-Ray SDK reads it only when the function traces).
+ */
+function newTraceHeader(): string {
+  const epoch = Math.floor(Date.now() / 1000).toString(16);
+  return `Root=1-${epoch}-${randomBytes(12).toString("hex")};Parent=${randomBytes(8).toString("hex")};Sampled=1`;
+}
+
 async function invoke(handler: Handler): Promise<void> {
+  process.env._X_AMZN_TRACE_ID = newTraceHeader();
   const response = await handler(postEpochEvent(apiKey), lambdaContext("bench"));
   if (response.statusCode !== 201) {
     throw new Error(`expected 201, got ${response.statusCode}: ${String(response.body)}`);
   }
 }
 
-function report(result: ColdResult | WarmResult): never {
+async function report(result: ColdResult | WarmResult): Promise<never> {
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+  // Let trace segments queued on UDP go out (after the measurements, so it costs none of them).
+  await sleep(50);
   // The SDK's keep-alive sockets would hold the process open; the result is written (pipes are synchronous).
   process.exit(0);
 }
@@ -65,7 +79,7 @@ await invoke(handler);
 const responded = performance.now();
 
 if (mode === "cold") {
-  report({
+  await report({
     mode,
     bootMs: started,
     importMs: imported - started,
@@ -84,7 +98,7 @@ const wallBefore = performance.now();
 for (let i = 0; i < requests; i++) await invoke(handler);
 const cpu = process.cpuUsage(cpuBefore);
 const loopEndUs = Number(process.hrtime.bigint() / 1000n);
-report({
+await report({
   mode: "warm",
   requests,
   cpuUsPerRequest: (cpu.user + cpu.system) / requests,
