@@ -23,7 +23,9 @@ export function jsonBody(schema: z.ZodType, options: JsonBodyOptions = {}) {
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
     if (declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
 
-    const raw = new Uint8Array(await c.req.arrayBuffer());
+    // A request that declares no body is not read at all: reading wraps the socket in a web stream.
+    const bodiless = declared === 0 || (Number.isNaN(declared) && !c.req.header("transfer-encoding"));
+    const raw = bodiless ? new Uint8Array(0) : new Uint8Array(await c.req.arrayBuffer());
     if (raw.byteLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
 
     let value: unknown = {};
