@@ -24,38 +24,35 @@ export class MetricsCollector {
   readonly sink: MetricsSink = (document: EmfDocument) => {
     for (const directive of document._aws.CloudWatchMetrics) {
       for (const dimensionSet of directive.Dimensions) {
-        const dimensions = Object.fromEntries(dimensionSet.map((key) => [key, String(document[key])]));
+        const values = dimensionSet.map((key) => String(document[key]));
+        const dimensions = Object.fromEntries(dimensionSet.map((key, i) => [key, values[i] as string]));
         for (const metric of directive.Metrics) {
           const value = Number(document[metric.Name]);
           if (!Number.isFinite(value)) continue;
-          const key = `${directive.Namespace}\0${metric.Name}\0${dimensionSet.map((d) => dimensions[d]).join("\0")}`;
+          const key = `${directive.Namespace}\0${metric.Name}\0${values.join("\0")}`;
           const seen = this.#metrics.get(key);
           const updatedAt = new Date(document._aws.Timestamp).toISOString();
-          this.#metrics.set(
-            key,
-            seen
-              ? {
-                  ...seen,
-                  last: value,
-                  sum: seen.sum + value,
-                  count: seen.count + 1,
-                  min: Math.min(seen.min, value),
-                  max: Math.max(seen.max, value),
-                  updatedAt,
-                }
-              : {
-                  namespace: directive.Namespace,
-                  name: metric.Name,
-                  dimensions,
-                  unit: metric.Unit,
-                  last: value,
-                  sum: value,
-                  count: 1,
-                  min: value,
-                  max: value,
-                  updatedAt,
-                },
-          );
+          if (seen) {
+            seen.last = value;
+            seen.sum += value;
+            seen.count += 1;
+            if (value < seen.min) seen.min = value;
+            if (value > seen.max) seen.max = value;
+            seen.updatedAt = updatedAt;
+          } else {
+            this.#metrics.set(key, {
+              namespace: directive.Namespace,
+              name: metric.Name,
+              dimensions,
+              unit: metric.Unit,
+              last: value,
+              sum: value,
+              count: 1,
+              min: value,
+              max: value,
+              updatedAt,
+            });
+          }
         }
       }
     }
