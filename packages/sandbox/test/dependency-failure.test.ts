@@ -1,5 +1,5 @@
-import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ProvisionedThroughputExceededException, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { tableNames } from "@meridian/adapters";
 import { createLogger, MetricsEmitter } from "@meridian/core";
 import { createMeridianApp } from "@meridian/functions";
@@ -50,7 +50,7 @@ describe("when DynamoDB fails", () => {
 
   it("never acknowledges a write that DynamoDB throttled", async () => {
     mock = mockClient(DynamoDBDocumentClient);
-    mock.on(PutCommand).rejects(
+    mock.on(PutItemCommand).rejects(
       new ProvisionedThroughputExceededException({
         message: "Rate exceeded for table x-epochs",
         $metadata: {},
@@ -63,12 +63,12 @@ describe("when DynamoDB fails", () => {
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("1");
     expect(await res.text()).not.toContain("Rate exceeded");
-    expect(mock.commandCalls(PutCommand)).toHaveLength(1);
+    expect(mock.commandCalls(PutItemCommand)).toHaveLength(1);
   });
 
   it("answers 500 with a generic message for an unexpected failure", async () => {
     mock = mockClient(DynamoDBDocumentClient);
-    mock.on(PutCommand).rejects(new Error("ResourceNotFoundException: table x-epochs missing"));
+    mock.on(PutItemCommand).rejects(new Error("ResourceNotFoundException: table x-epochs missing"));
     const { app } = await appOn("http://127.0.0.1:1");
 
     const res = await app.request("/", { headers: { accept: "application/json" } });
