@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
-import { ApiKeyHasher, createApiKey, systemClock } from "@meridian/core";
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2 } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { albEvent } from "./fixtures/alb.ts";
+import { prepareFunctionEnvironment } from "./fixtures/environment.ts";
 import { httpApiV2Event } from "./fixtures/http-api-v2.ts";
 import { lambdaContext } from "./fixtures/lambda-context.ts";
 import type { HttpRequestSpec } from "./fixtures/request.ts";
@@ -34,34 +33,8 @@ let handler: Handler;
 let apiKey: string;
 
 beforeAll(async () => {
-  const endpoint = inject("dynamodbEndpoint");
-  const names = tableNames(`fn-handler-${process.pid}-${Date.now().toString(36)}`);
-  const db = createDocumentClient({ endpoint });
-  await ensureTables(db, names);
-  apiKey = (
-    await createApiKey(
-      {
-        apiKeys: new DynamoApiKeyStore(db, names.apiKeys),
-        hasher: new ApiKeyHasher(APP_SECRET),
-        clock: systemClock,
-      },
-      { name: "test" },
-    )
-  ).key;
-
-  vi.stubEnv("TABLE_EPOCHS", names.epochs);
-  vi.stubEnv("TABLE_API_KEYS", names.apiKeys);
-  vi.stubEnv("TABLE_CATALOG", names.catalog);
-  vi.stubEnv("TABLE_ORDERS", names.orders);
-  // Sign-in is not exercised here (the sandbox tests cover it); the issuer is never contacted.
-  vi.stubEnv("JWT_ISSUER", "http://127.0.0.1:9/issuer");
-  vi.stubEnv("JWT_AUDIENCE", "test-client");
-  vi.stubEnv("APP_SECRET", APP_SECRET);
-  vi.stubEnv("APP_SECRET_ARN", undefined);
-  vi.stubEnv("DYNAMODB_ENDPOINT", endpoint);
+  ({ apiKey } = await prepareFunctionEnvironment("handler", APP_SECRET));
   vi.stubEnv("API_KEY_CACHE_TTL_SECONDS", "0");
-  vi.stubEnv("AWS_REGION", "us-east-1");
-  vi.stubEnv("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "true");
   vi.stubEnv("TRACING_ENABLED", undefined);
   // The access log writes one JSON line per request; keep the test output readable.
   vi.spyOn(console, "log").mockImplementation(() => undefined);

@@ -3,18 +3,16 @@ import { createSocket, type Socket } from "node:dgram";
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import {
-  createDocumentClient,
-  DynamoApiKeyStore,
+  type createDocumentClient,
   DynamoCatalogStore,
   DynamoOrderStore,
-  ensureTables,
   type TableNames,
-  tableNames,
   toOrderItem,
 } from "@meridian/adapters";
-import { ApiKeyHasher, createApiKey, type Order, systemClock } from "@meridian/core";
+import type { Order } from "@meridian/core";
 import type { APIGatewayProxyEventV2, DynamoDBStreamEvent } from "aws-lambda";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { prepareFunctionEnvironment } from "./fixtures/environment.ts";
 import { httpApiV2Event } from "./fixtures/http-api-v2.ts";
 import { lambdaContext } from "./fixtures/lambda-context.ts";
 
@@ -61,31 +59,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => daemon.bind(0, "127.0.0.1", resolve));
 
-  const endpoint = inject("dynamodbEndpoint");
-  names = tableNames(`fn-tracing-${process.pid}-${Date.now().toString(36)}`);
-  db = createDocumentClient({ endpoint });
-  await ensureTables(db, names);
-  apiKey = (
-    await createApiKey(
-      {
-        apiKeys: new DynamoApiKeyStore(db, names.apiKeys),
-        hasher: new ApiKeyHasher(APP_SECRET),
-        clock: systemClock,
-      },
-      { name: "tracing test" },
-    )
-  ).key;
-
-  vi.stubEnv("TABLE_EPOCHS", names.epochs);
-  vi.stubEnv("TABLE_API_KEYS", names.apiKeys);
-  vi.stubEnv("TABLE_CATALOG", names.catalog);
-  vi.stubEnv("TABLE_ORDERS", names.orders);
-  vi.stubEnv("JWT_ISSUER", "http://127.0.0.1:9/issuer");
-  vi.stubEnv("JWT_AUDIENCE", "test-client");
-  vi.stubEnv("APP_SECRET", APP_SECRET);
-  vi.stubEnv("APP_SECRET_ARN", undefined);
-  vi.stubEnv("DYNAMODB_ENDPOINT", endpoint);
-  vi.stubEnv("AWS_REGION", "us-east-1");
+  ({ names, db, apiKey } = await prepareFunctionEnvironment("tracing", APP_SECRET));
   vi.stubEnv("TRACING_ENABLED", "true");
   // What Lambda sets: the X-Ray SDK runs in its Lambda mode, Powertools Tracer turns itself on.
   vi.stubEnv("AWS_EXECUTION_ENV", "AWS_Lambda_nodejs22.x");
