@@ -1,6 +1,7 @@
 import type { CursorCodec } from "../shared/cursor.ts";
-import { InvalidCursorError, NotFoundError } from "../shared/errors.ts";
+import { NotFoundError } from "../shared/errors.ts";
 import { isUuid } from "../shared/ids.ts";
+import { paginate } from "../shared/pagination.ts";
 import type { Clock, IdGenerator } from "../shared/ports.ts";
 import type { CatalogStore } from "./ports.ts";
 import type { CreateProductBody, ListQuery, Product, UpdateProductBody } from "./product.ts";
@@ -37,19 +38,7 @@ export async function getProduct(deps: Pick<CatalogDeps, "catalog">, id: string)
 
 /** Products in creation order, a page at a time, with a signed cursor. */
 export async function listProducts(deps: Pick<CatalogDeps, "catalog" | "cursors">, query: ListQuery) {
-  let after: string | undefined;
-  if (query.cursor !== undefined) {
-    const position = deps.cursors.decode(LISTING, query.cursor);
-    if (typeof position.after !== "string" || !isUuid(position.after)) throw new InvalidCursorError();
-    after = position.after;
-  }
-  const found = await deps.catalog.list(query.limit + 1, after);
-  const items = found.slice(0, query.limit);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor: found.length > query.limit && last ? deps.cursors.encode(LISTING, { after: last.id }) : null,
-  };
+  return paginate(deps.cursors, LISTING, "after", query, (limit, after) => deps.catalog.list(limit, after));
 }
 
 /** Changes name, description or price, only if the product is still at the version the admin read. */

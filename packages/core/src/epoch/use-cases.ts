@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { CursorCodec } from "../shared/cursor.ts";
-import { InvalidCursorError, NotFoundError } from "../shared/errors.ts";
+import { NotFoundError } from "../shared/errors.ts";
 import { isUuid } from "../shared/ids.ts";
+import { paginate } from "../shared/pagination.ts";
 import type { Clock, IdGenerator } from "../shared/ports.ts";
 import type { Epoch, EpochPage, ListEpochsQuery, RecordEpochBody } from "./epoch.ts";
 import type { EpochStore } from "./ports.ts";
@@ -55,16 +56,7 @@ export async function listEpochs(
   deps: Pick<EpochDeps, "epochs" | "cursors">,
   query: ListEpochsQuery,
 ): Promise<EpochPage> {
-  let before: string | undefined;
-  if (query.cursor !== undefined) {
-    const position = deps.cursors.decode(LISTING, query.cursor);
-    if (typeof position.before !== "string" || !isUuid(position.before)) throw new InvalidCursorError();
-    before = position.before;
-  }
-  const found = await deps.epochs.listNewest(query.limit + 1, before);
-  const items = found.slice(0, query.limit);
-  const last = items.at(-1);
-  const nextCursor =
-    found.length > query.limit && last ? deps.cursors.encode(LISTING, { before: last.id }) : null;
-  return { items, nextCursor };
+  return paginate(deps.cursors, LISTING, "before", query, (limit, before) =>
+    deps.epochs.listNewest(limit, before),
+  );
 }

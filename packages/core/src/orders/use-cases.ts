@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 import { requireAdmin, type UserPrincipal } from "../auth/principal.ts";
 import type { CatalogStore } from "../catalog/ports.ts";
 import type { CursorCodec } from "../shared/cursor.ts";
-import { InvalidCursorError, NotFoundError } from "../shared/errors.ts";
+import { NotFoundError } from "../shared/errors.ts";
 import { isUuid } from "../shared/ids.ts";
+import { paginate } from "../shared/pagination.ts";
 import type { Clock, IdGenerator } from "../shared/ports.ts";
 import { MixedCurrencyError, OrderNotCancellableError, UnknownProductError } from "./errors.ts";
 import type { ListOrdersQuery, Order, PlaceOrderBody } from "./order.ts";
@@ -84,21 +85,12 @@ export async function listOrders(
 ) {
   if (query.status) requireAdmin(user);
   const listing = query.status ? `orders:status:${query.status}` : `orders:customer:${user.sub}`;
-  let before: string | undefined;
-  if (query.cursor !== undefined) {
-    const position = deps.cursors.decode(listing, query.cursor);
-    if (typeof position.before !== "string" || !isUuid(position.before)) throw new InvalidCursorError();
-    before = position.before;
-  }
-  const found = query.status
-    ? await deps.orders.listByStatus(query.status, query.limit + 1, before)
-    : await deps.orders.listByCustomer(user.sub, query.limit + 1, before);
-  const items = found.slice(0, query.limit);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor: found.length > query.limit && last ? deps.cursors.encode(listing, { before: last.id }) : null,
-  };
+  const status = query.status;
+  return paginate(deps.cursors, listing, "before", query, (limit, before) =>
+    status
+      ? deps.orders.listByStatus(status, limit, before)
+      : deps.orders.listByCustomer(user.sub, limit, before),
+  );
 }
 
 /**
