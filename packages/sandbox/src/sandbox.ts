@@ -183,17 +183,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const periodSeconds = options.metricsJobPeriodSeconds ?? 60;
     if (periodSeconds > 0) {
       // The EventBridge schedule's stand-in: the same job, on a shorter period, aligned to the clock.
+      const jobTelemetry = telemetry(SERVICE.metricsJob);
       const job = createMetricsJobHandler(
         { tables, dynamodbEndpoint: endpoint, intervalMs: periodSeconds * 1000 },
-        telemetry(SERVICE.metricsJob),
+        jobTelemetry,
       );
+      // Each run is scheduled just after the next interval boundary.
+      const untilNextInterval = () => periodSeconds * 1000 - (Date.now() % (periodSeconds * 1000)) + 50;
       const tick = () => {
-        job().catch((error: unknown) =>
-          telemetry(SERVICE.metricsJob).logger.error("metrics job failed", { error }),
-        );
-        schedule = setTimeout(tick, periodSeconds * 1000 - (Date.now() % (periodSeconds * 1000)) + 50);
+        job().catch((error: unknown) => jobTelemetry.logger.error("metrics job failed", { error }));
+        schedule = setTimeout(tick, untilNextInterval());
       };
-      schedule = setTimeout(tick, periodSeconds * 1000 - (Date.now() % (periodSeconds * 1000)) + 50);
+      schedule = setTimeout(tick, untilNextInterval());
     }
 
     return {
