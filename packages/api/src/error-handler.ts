@@ -1,10 +1,9 @@
-import { AppError, DependencyUnavailableError } from "@meridian/core";
+import { AppError, DependencyUnavailableError, type Logger } from "@meridian/core";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./env.ts";
 import { MethodNotAllowedError, RouteNotFoundError } from "./errors.ts";
-import type { Logger } from "./logger.ts";
 
 const STATUS_CODES: Record<number, string> = {
   400: "BAD_REQUEST",

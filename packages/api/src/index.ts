@@ -1,5 +1,4 @@
 export * from "./app.ts";
 export * from "./env.ts";
 export * from "./errors.ts";
-export * from "./logger.ts";
 export * from "./middleware/jwt-auth.ts";

@@ -32,10 +32,6 @@ export function fromOrderItem(item: Record<string, unknown>): Order {
   return order as Order;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException;
-}
-
 /**
  * Orders keyed by `ORDER#<id>`, with sparse GSIs byCustomer (customerId, id) and byStatus (status, id).
  * Stock reservation and cancellation are single transactions across the orders and catalog tables.
@@ -245,7 +241,7 @@ export class DynamoOrderStore implements OrderStore {
       );
       return Attributes ? fromOrderItem(Attributes) : undefined;
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
   }
