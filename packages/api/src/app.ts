@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import {
   type ApiKeyHasher,
   type ApiKeyStore,
@@ -13,6 +13,7 @@ import {
   systemClock,
   uuidV7Generator,
 } from "@meridian/core";
+import { Hono } from "hono";
 import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
 import { errorHandler, notFoundHandler } from "./error-handler.ts";
 import { observeRequests } from "./middleware/access-log.ts";
@@ -50,7 +51,7 @@ export interface AppDeps {
 /** AppDeps with defaults filled in, as routes see them. */
 export type RouteDeps = AppDeps & { clock: Clock; ids: IdGenerator };
 
-export type MeridianApp = OpenAPIHono<AppEnv>;
+export type MeridianApp = Hono<AppEnv>;
 
 /**
  * Builds the one Meridian HTTP app. Lambda exports `handle(createApp(deps))`, the sandbox serves it with
@@ -62,20 +63,21 @@ export type MeridianApp = OpenAPIHono<AppEnv>;
  */
 export function createApp(deps: AppDeps): MeridianApp {
   const full: RouteDeps = { ...deps, clock: deps.clock ?? systemClock, ids: deps.ids ?? uuidV7Generator };
-  const app = new OpenAPIHono<AppEnv>();
+  const app = new Hono<AppEnv>();
+  const api = { app, registry: new OpenAPIRegistry() };
   const onError = errorHandler(deps.logger);
 
   app.use(requestId({ fromFrontDoor: deps.frontDoorRequestId }));
   app.use(observeRequests(deps.logger, deps.metrics));
 
   const auth = apiKeyAuth({ apiKeys: deps.apiKeys, hasher: deps.hasher, cacheTtlMs: deps.apiKeyCacheTtlMs });
-  visitRoutes(app, full);
-  healthRoutes(app, full);
-  epochRoutes(app, full, auth);
+  visitRoutes(api, full);
+  healthRoutes(api, full);
+  epochRoutes(api, full, auth);
   const signedIn = jwtAuth(deps.jwt);
-  productRoutes(app, full, signedIn);
-  orderRoutes(app, full, signedIn);
-  docsRoutes(app);
+  productRoutes(api, full, signedIn);
+  orderRoutes(api, full, signedIn);
+  docsRoutes(api);
 
   app.onError(onError);
   const notFound = notFoundHandler(() => app.routes);

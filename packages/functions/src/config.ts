@@ -1,6 +1,6 @@
 import type { TableNames } from "@meridian/adapters";
 import { type LogLevel, parseEnv } from "@meridian/core";
-import { z } from "zod";
+import * as z from "zod";
 
 const Table = z.string().min(3);
 

@@ -282,7 +282,7 @@ describe("health and docs", () => {
     const doc = (await (await api("/openapi.json", { key: null })).json()) as {
       openapi: string;
       paths: Record<string, Record<string, unknown>>;
-      components: { schemas: Record<string, unknown> };
+      components: { schemas: Record<string, unknown>; securitySchemes: Record<string, { type: string }> };
     };
 
     expect(doc.openapi).toBe("3.1.0");
@@ -303,6 +303,15 @@ describe("health and docs", () => {
     expect(Object.keys(doc.paths["/epoch"] ?? {})).toEqual(["post"]);
     expect(doc.components.schemas).toHaveProperty("Epoch");
     expect(doc.components.schemas).toHaveProperty("RecordEpochBody");
+    expect(doc.components.schemas).toHaveProperty("Error");
+    // Every scheme an operation names is defined.
+    const named = Object.values(doc.paths).flatMap((item) =>
+      Object.values(item).flatMap((op) =>
+        ((op as { security?: Record<string, unknown>[] }).security ?? []).flatMap(Object.keys),
+      ),
+    );
+    expect(new Set(named)).toEqual(new Set(["ApiKey", "Bearer"]));
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["ApiKey", "Bearer"]);
   });
 
   it("serves a readable reference page at /docs", async () => {

@@ -1,19 +1,7 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import { z } from "zod";
-import type { AppEnv } from "../env.ts";
-
-const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.string().describe("Stable machine-readable code, e.g. VALIDATION_FAILED"),
-      message: z.string(),
-      requestId: z.string(),
-      details: z.record(z.string(), z.unknown()).optional(),
-    }),
-  })
-  .meta({ id: "Error" });
+import type { ApiBuilder } from "./route.ts";
 
 type Operation = {
   summary?: string;
@@ -42,21 +30,26 @@ function operationHtml(
 }
 
 /** `GET /openapi.json` (OpenAPI 3.1 from the route schemas) and a self-contained reference page at `/docs`. */
-export function docsRoutes(app: OpenAPIHono<AppEnv>) {
-  app.openAPIRegistry.register("Error", ErrorSchema);
-  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
+export function docsRoutes({ app, registry }: ApiBuilder) {
+  registry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",
     in: "header",
     name: "x-api-key",
+  });
+  registry.registerComponent("securitySchemes", "Bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "An ID or access token from the Cognito user pool (locally: `npm run -s token`).",
   });
   const info = {
     title: "Meridian API",
     version: "0.2.0",
     description: "Record and read timestamps; a catalog and orders processed from a DynamoDB stream.",
   };
-  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
+  let document: ReturnType<OpenApiGeneratorV31["generateDocument"]> | undefined;
   const openapi = () => {
-    document ??= app.getOpenAPI31Document({ openapi: "3.1.0", info });
+    document ??= new OpenApiGeneratorV31(registry.definitions).generateDocument({ openapi: "3.1.0", info });
     return document;
   };
 

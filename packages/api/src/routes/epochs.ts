@@ -1,4 +1,3 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
 import {
   BusinessMetric,
   EpochPageSchema,
@@ -13,11 +12,11 @@ import {
   SERVICE,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
-import { errorResponse, mount } from "./route.ts";
+import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
 export const IdempotencyKeySchema = z
   .string()
@@ -28,9 +27,9 @@ export const IdempotencyKeySchema = z
 const security = [{ ApiKey: [] }];
 const authErrors = { 401: errorResponse("Missing, unknown or revoked API key") };
 
-export function epochRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, auth: MiddlewareHandler<AppEnv>) {
+export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHandler<AppEnv>) {
   mount(
-    app,
+    api,
     {
       method: "post",
       path: "/epoch",
@@ -72,7 +71,7 @@ export function epochRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, auth: Mid
   );
 
   mount(
-    app,
+    api,
     {
       method: "get",
       path: "/epochs",
@@ -94,7 +93,7 @@ export function epochRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, auth: Mid
   );
 
   mount(
-    app,
+    api,
     {
       method: "get",
       path: "/epochs/{id}",

@@ -1,18 +1,16 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import { z } from "zod";
+import * as z from "zod";
 import type { RouteDeps } from "../app.ts";
-import type { AppEnv } from "../env.ts";
-import { errorResponse, mount } from "./route.ts";
+import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
 const HealthSchema = z.object({ status: z.literal("ok") }).meta({ id: "Health" });
 const ok = { description: "Healthy", content: { "application/json": { schema: HealthSchema } } };
 
-export function healthRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps) {
-  mount(app, { method: "get", path: "/health", summary: "Liveness (no I/O)", responses: { 200: ok } }, (c) =>
+export function healthRoutes(api: ApiBuilder, deps: RouteDeps) {
+  mount(api, { method: "get", path: "/health", summary: "Liveness (no I/O)", responses: { 200: ok } }, (c) =>
     c.json({ status: "ok" }),
   );
   mount(
-    app,
+    api,
     {
       method: "get",
       path: "/health/ready",

@@ -1,4 +1,3 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
 import {
   BusinessMetric,
   cancelOrder,
@@ -14,12 +13,12 @@ import {
   SERVICE,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
 import { IdempotencyKeySchema } from "./epochs.ts";
-import { errorResponse, mount } from "./route.ts";
+import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
 const security = [{ Bearer: [] }];
 const orderJson = (description: string) => ({
@@ -29,9 +28,9 @@ const orderJson = (description: string) => ({
 const authErrors = { 401: errorResponse("Missing, invalid or expired token") };
 const params = z.object({ id: z.uuid() });
 
-export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, signedIn: MiddlewareHandler<AppEnv>) {
+export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: MiddlewareHandler<AppEnv>) {
   mount(
-    app,
+    api,
     {
       method: "post",
       path: "/orders",
@@ -70,7 +69,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, signedIn:
   );
 
   mount(
-    app,
+    api,
     {
       method: "get",
       path: "/orders",
@@ -92,7 +91,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, signedIn:
   );
 
   mount(
-    app,
+    api,
     {
       method: "get",
       path: "/orders/{id}",
@@ -106,7 +105,7 @@ export function orderRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps, signedIn:
   );
 
   mount(
-    app,
+    api,
     {
       method: "post",
       path: "/orders/{id}/cancel",

@@ -1,4 +1,3 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
 import {
   AdjustStockBodySchema,
   adjustStock,
@@ -17,11 +16,11 @@ import {
   updateProduct,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
-import { errorResponse, mount } from "./route.ts";
+import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
 const security = [{ Bearer: [] }];
 const json = (schema: z.ZodType, description: string) => ({
@@ -36,18 +35,14 @@ const adminErrors = {
 };
 const params = z.object({ id: z.uuid() });
 
-export function productRoutes(
-  app: OpenAPIHono<AppEnv>,
-  deps: RouteDeps,
-  signedIn: MiddlewareHandler<AppEnv>,
-) {
+export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: MiddlewareHandler<AppEnv>) {
   const admin: MiddlewareHandler<AppEnv> = async (c, next) => {
     requireAdmin(c.get("user"));
     await next();
   };
 
   mount(
-    app,
+    api,
     {
       method: "get",
       path: "/products",
@@ -62,7 +57,7 @@ export function productRoutes(
   );
 
   mount(
-    app,
+    api,
     {
       method: "get",
       path: "/products/{id}",
@@ -74,7 +69,7 @@ export function productRoutes(
   );
 
   mount(
-    app,
+    api,
     {
       method: "post",
       path: "/products",
@@ -94,7 +89,7 @@ export function productRoutes(
   );
 
   mount(
-    app,
+    api,
     {
       method: "patch",
       path: "/products/{id}",
@@ -115,7 +110,7 @@ export function productRoutes(
   );
 
   mount(
-    app,
+    api,
     {
       method: "post",
       path: "/products/{id}/stock",

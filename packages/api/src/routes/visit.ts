@@ -1,9 +1,7 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
 import { BusinessMetric, type Epoch, EpochSchema, recordEpoch, SERVICE } from "@meridian/core";
 import { html } from "hono/html";
 import type { RouteDeps } from "../app.ts";
-import type { AppEnv } from "../env.ts";
-import { errorResponse, mount } from "./route.ts";
+import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
 function page(epoch: Epoch) {
   const when = new Date(epoch.epoch * 1000).toISOString();
@@ -21,9 +19,9 @@ function page(epoch: Epoch) {
 </html>`;
 }
 
-export function visitRoutes(app: OpenAPIHono<AppEnv>, deps: RouteDeps) {
+export function visitRoutes(api: ApiBuilder, deps: RouteDeps) {
   mount(
-    app,
+    api,
     {
       method: "get",
       path: "/",

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 
 /** What is stored about an API key: never the key itself, only its peppered hash. */
 export interface ApiKeyRecord {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A recorded instant: who recorded it (IP) and when (seconds since 1970, fractional). */
 export const EpochSchema = z

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Who may deploy from GitHub Actions. The repository has no default on purpose: a placeholder such as

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Every deployable stage is described here, in one typed and validated place. `npm run deploy -- --stage <name>`

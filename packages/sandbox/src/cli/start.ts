@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError, jsonSink, parseEnv } from "@meridian/core";
-import { z } from "zod";
+import * as z from "zod";
 import { JavaMissingError } from "../dynamodb-local.ts";
 import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
 import { startSandbox } from "../sandbox.ts";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { StreamFailureRecord } from "./destination.ts";
 
 /** What `onInvoke` receives after every invocation of the function (for logs and metrics). */
