@@ -8,7 +8,6 @@ import {
   type EpochStore,
   type IdGenerator,
   type Logger,
-  type MetricsEmitter,
   type OrderStore,
   systemClock,
   uuidV7Generator,
@@ -16,10 +15,9 @@ import {
 import { Hono } from "hono";
 import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
 import { errorHandler, notFoundHandler } from "./error-handler.ts";
-import { observeRequests } from "./middleware/access-log.ts";
 import { apiKeyAuth } from "./middleware/api-key.ts";
 import { type JwtAuthOptions, jwtAuth } from "./middleware/jwt-auth.ts";
-import { requestId } from "./middleware/request-id.ts";
+import { observeRequests } from "./middleware/observe.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { epochRoutes } from "./routes/epochs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -39,7 +37,6 @@ export interface AppDeps {
   cursors: CursorCodec;
   clientIp: ClientIpResolver;
   logger: Logger;
-  metrics: MetricsEmitter;
   clock?: Clock;
   ids?: IdGenerator;
   /** Id the front door already gave this request (API Gateway's requestId); a UUID otherwise. */
@@ -67,8 +64,7 @@ export function createApp(deps: AppDeps): MeridianApp {
   const api = { app, registry: new OpenAPIRegistry() };
   const onError = errorHandler(deps.logger);
 
-  app.use(requestId({ fromFrontDoor: deps.frontDoorRequestId }));
-  app.use(observeRequests(deps.logger, deps.metrics));
+  app.use(observeRequests({ logger: deps.logger, fromFrontDoor: deps.frontDoorRequestId }));
 
   const auth = apiKeyAuth({ apiKeys: deps.apiKeys, hasher: deps.hasher, cacheTtlMs: deps.apiKeyCacheTtlMs });
   visitRoutes(api, full);

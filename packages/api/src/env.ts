@@ -1,4 +1,4 @@
-import type { ApiKeyPrincipal, UserPrincipal } from "@meridian/core";
+import type { ApiKeyPrincipal, MetricValue, UserPrincipal } from "@meridian/core";
 import type { Context } from "hono";
 
 export type AppVariables = {
@@ -6,6 +6,8 @@ export type AppVariables = {
   apiKey: ApiKeyPrincipal;
   user: UserPrincipal;
   body: unknown;
+  /** Business counts of this request, written with its log entry (see `countMetric`). */
+  counts: MetricValue[];
 };
 
 /** Hono environment of the Meridian app; `Bindings` depend on the front door (Lambda event, Node socket). */

@@ -31,7 +31,12 @@ export interface Telemetry {
   tracing?: Tracing;
 }
 
-export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId"> & Telemetry;
+/**
+ * What the HTTP app takes from its host. No metrics emitter: each request's metrics travel in its log entry
+ * (one line that is also an EMF document, see `observeRequests`).
+ */
+export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId"> &
+  Pick<Telemetry, "logger" | "tracing">;
 
 function documentClient(config: DataConfig, tracing: Tracing = noTracing) {
   return createDocumentClient({
@@ -54,7 +59,6 @@ export function createMeridianApp(
   return createApp({
     ...deps,
     logger: frontDoor.logger ?? createLogger({ service: SERVICE.http, level: config.logLevel }),
-    metrics: frontDoor.metrics ?? new MetricsEmitter(),
     epochs: new DynamoEpochStore(db, config.tables.epochs),
     apiKeys: new DynamoApiKeyStore(db, config.tables.apiKeys),
     catalog: new DynamoCatalogStore(db, config.tables.catalog),

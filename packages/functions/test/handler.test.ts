@@ -320,3 +320,45 @@ describe("handler with TRACING_ENABLED unset", () => {
     expect(tracer.loaded).toBe(false);
   });
 });
+
+describe("handler output", () => {
+  it("writes one line per request: the access log entry, which is also the EMF metrics document", async () => {
+    // Prepare
+    const [door] = frontDoors as [FrontDoor];
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+
+    // Act
+    let reply: Reply;
+    try {
+      reply = await invoke(door, postEpoch({ "x-api-key": apiKey }));
+    } finally {
+      write.mockRestore();
+    }
+
+    // Assess
+    expect(reply.status).toBe(201);
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0] ?? "") as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+    };
+    expect(entry).toMatchObject({
+      level: "INFO",
+      message: "request",
+      requestId: reply.header("x-request-id"),
+      route: "/epoch",
+      status: 201,
+      service: "http",
+      Requests: 1,
+      Errors: 0,
+      EpochsRecorded: 1,
+    });
+    expect(entry._aws.CloudWatchMetrics.map((d) => [d.Dimensions, d.Metrics.map((m) => m.Name)])).toEqual([
+      [[["service", "route"]], ["Requests", "Errors", "ClientErrors", "Latency"]],
+      [[["service"]], ["EpochsRecorded"]],
+    ]);
+  });
+});

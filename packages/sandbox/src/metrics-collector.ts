@@ -22,6 +22,7 @@ export class MetricsCollector {
   readonly #metrics = new Map<string, CollectedMetric>();
 
   readonly sink: MetricsSink = (document: EmfDocument) => {
+    const updatedAt = new Date(document._aws.Timestamp).toISOString();
     for (const directive of document._aws.CloudWatchMetrics) {
       for (const dimensionSet of directive.Dimensions) {
         const values = dimensionSet.map((key) => String(document[key]));
@@ -31,7 +32,6 @@ export class MetricsCollector {
           if (!Number.isFinite(value)) continue;
           const key = `${directive.Namespace}\0${metric.Name}\0${values.join("\0")}`;
           const seen = this.#metrics.get(key);
-          const updatedAt = new Date(document._aws.Timestamp).toISOString();
           if (seen) {
             seen.last = value;
             seen.sum += value;

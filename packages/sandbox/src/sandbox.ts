@@ -8,6 +8,7 @@ import {
   ApiKeyHasher,
   createApiKey,
   createLogger,
+  type EmfDocument,
   generateApiKey,
   type LogLevel,
   type LogSink,
@@ -24,6 +25,7 @@ import {
   orderStreamMapping,
   type RuntimeConfig,
 } from "@meridian/functions";
+import { getPath } from "hono/utils/url";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { SandboxHome } from "./home.ts";
 import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandboxRoutes } from "./issuer.ts";
@@ -147,21 +149,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     const issuerKey = loadIssuerKey(home);
     const collector = new MetricsCollector();
-    const metrics = new MetricsEmitter((document) => {
+    const metricsSink: MetricsSink = (document) => {
       collector.sink(document);
       if (options.printMetrics) stdoutMetricsSink(document);
       options.metricsSink?.(document);
-    });
+    };
+    const metrics = new MetricsEmitter(metricsSink);
+    const logSink = options.logSink ?? prettySink();
     const telemetry = (service: string) => ({
-      logger: createLogger({ service, level: options.logLevel, sink: options.logSink ?? prettySink() }),
+      // A log entry with `_aws` is also an EMF document (each HTTP request's line): CloudWatch would take
+      // its metrics from the line, so the collector does too.
+      logger: createLogger({
+        service,
+        level: options.logLevel,
+        sink: (entry) => {
+          if ("_aws" in entry) metricsSink(entry as unknown as EmfDocument);
+          logSink(entry);
+        },
+      }),
       metrics,
     });
-    const app = createMeridianApp(config, { clientIp: nodeClientIp, ...telemetry(SERVICE.http) });
+    const app = createMeridianApp(config, { clientIp: nodeClientIp, logger: telemetry(SERVICE.http).logger });
     const local = sandboxRoutes(issuerKey, collector);
     handle = (request, env) =>
-      new URL(request.url).pathname.startsWith("/_sandbox/")
-        ? local.fetch(request, env)
-        : app.fetch(request, env);
+      // Hono's own path extraction (no URL object per request).
+      getPath(request).startsWith("/_sandbox/") ? local.fetch(request, env) : app.fetch(request, env);
 
     if (options.streams !== false) {
       // The same processor Lambda runs, invoked under the same event source mapping rules.

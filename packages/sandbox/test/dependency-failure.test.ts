@@ -1,7 +1,7 @@
 import { ProvisionedThroughputExceededException, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { tableNames } from "@meridian/adapters";
-import { createLogger, MetricsEmitter } from "@meridian/core";
+import { createLogger } from "@meridian/core";
 import { createMeridianApp } from "@meridian/functions";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
@@ -21,7 +21,7 @@ async function appOn(endpoint: string) {
       dynamodbEndpoint: endpoint,
       apiKeyCacheTtlMs: 0,
     },
-    { clientIp: () => "192.0.2.10", logger, metrics: new MetricsEmitter(() => {}) },
+    { clientIp: () => "192.0.2.10", logger },
   );
   return { app, log };
 }

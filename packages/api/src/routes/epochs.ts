@@ -9,13 +9,13 @@ import {
   type RecordEpochBody,
   RecordEpochBodySchema,
   recordEpoch,
-  SERVICE,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
 import * as z from "zod";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
+import { countMetric } from "../middleware/observe.ts";
 import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
 export const IdempotencyKeySchema = z
@@ -64,7 +64,7 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
         idempotency: key === undefined ? undefined : { scope: c.get("apiKey").id, key },
       });
       if (replayed) c.header("Idempotent-Replayed", "true");
-      else deps.metrics.count(SERVICE.http, BusinessMetric.EpochsRecorded);
+      else countMetric(c, BusinessMetric.EpochsRecorded);
       c.header("Location", `/epochs/${epoch.id}`);
       return c.json(epoch, 201);
     },

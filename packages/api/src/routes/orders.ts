@@ -10,13 +10,13 @@ import {
   PlaceOrderBodySchema,
   parseInput,
   placeOrder,
-  SERVICE,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
 import * as z from "zod";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
+import { countMetric } from "../middleware/observe.ts";
 import { IdempotencyKeySchema } from "./epochs.ts";
 import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
@@ -62,7 +62,7 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         correlationId: c.get("requestId"),
       });
       if (replayed) c.header("Idempotent-Replayed", "true");
-      else deps.metrics.count(SERVICE.http, BusinessMetric.OrdersPlaced);
+      else countMetric(c, BusinessMetric.OrdersPlaced);
       c.header("Location", `/orders/${order.id}`);
       return c.json(order, 202);
     },

@@ -1,6 +1,7 @@
-import { BusinessMetric, type Epoch, EpochSchema, recordEpoch, SERVICE } from "@meridian/core";
+import { BusinessMetric, type Epoch, EpochSchema, recordEpoch } from "@meridian/core";
 import { html } from "hono/html";
 import type { RouteDeps } from "../app.ts";
+import { countMetric } from "../middleware/observe.ts";
 import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
 function page(epoch: Epoch) {
@@ -41,7 +42,7 @@ export function visitRoutes(api: ApiBuilder, deps: RouteDeps) {
     },
     async (c) => {
       const { epoch } = await recordEpoch(deps, { ip: deps.clientIp(c), body: {} });
-      deps.metrics.count(SERVICE.http, BusinessMetric.EpochsRecorded);
+      countMetric(c, BusinessMetric.EpochsRecorded);
       c.header("Cache-Control", "no-store");
       c.header("Vary", "Accept");
       return c.req.header("accept")?.includes("text/html") ? c.html(page(epoch)) : c.json(epoch);

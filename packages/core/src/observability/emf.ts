@@ -28,30 +28,37 @@ export type MetricsSink = (document: EmfDocument) => void;
 export const stdoutMetricsSink: MetricsSink = (document) =>
   process.stdout.write(`${JSON.stringify(document)}\n`);
 
+/** Metrics that share one dimension set. */
+export interface MetricGroup {
+  dimensions: Record<string, string>;
+  metrics: MetricValue[];
+}
+
 /**
- * Builds an EMF document: the metrics share one dimension set. Extra `properties` are logged with the
- * document (searchable in Logs Insights) but are not dimensions, so ids may go there.
+ * Builds one EMF document holding one or more metric groups, each with its own dimension set. Dimension
+ * values and metric values are members of the document, so groups must agree on the dimensions they share
+ * (`service` in both `{service, route}` and `{service}`). Extra `properties` are logged with the document
+ * (searchable in Logs Insights) but are not dimensions, so ids may go there.
  */
 export function emfDocument(
-  dimensions: Record<string, string>,
-  metrics: MetricValue[],
+  groups: MetricGroup[],
   options: { timestamp?: number; properties?: Record<string, unknown>; namespace?: string } = {},
 ): EmfDocument {
-  return {
-    ...options.properties,
-    ...dimensions,
-    ...Object.fromEntries(metrics.map((m) => [m.name, m.value])),
-    _aws: {
-      Timestamp: options.timestamp ?? Date.now(),
-      CloudWatchMetrics: [
-        {
-          Namespace: options.namespace ?? METRICS_NAMESPACE,
-          Dimensions: [Object.keys(dimensions)],
-          Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })),
-        },
-      ],
-    },
-  };
+  const document: Record<string, unknown> = { ...options.properties };
+  const directives: EmfDocument["_aws"]["CloudWatchMetrics"] = [];
+  const namespace = options.namespace ?? METRICS_NAMESPACE;
+  for (const { dimensions, metrics } of groups) {
+    if (metrics.length === 0) continue;
+    Object.assign(document, dimensions);
+    for (const metric of metrics) document[metric.name] = metric.value;
+    directives.push({
+      Namespace: namespace,
+      Dimensions: [Object.keys(dimensions)],
+      Metrics: metrics.map((m) => ({ Name: m.name, Unit: m.unit })),
+    });
+  }
+  document._aws = { Timestamp: options.timestamp ?? Date.now(), CloudWatchMetrics: directives };
+  return document as EmfDocument;
 }
 
 /** Emits metrics as EMF documents to a sink (stdout in Lambda, the collector in the sandbox). */
@@ -63,7 +70,7 @@ export class MetricsEmitter {
     metrics: MetricValue[],
     options?: { timestamp?: number; properties?: Record<string, unknown> },
   ): void {
-    if (metrics.length > 0) this.sink(emfDocument(dimensions, metrics, options));
+    if (metrics.length > 0) this.sink(emfDocument([{ dimensions, metrics }], options));
   }
 
   /** A count of 1 (or `value`) under `{ service }`. */

@@ -42,11 +42,15 @@ const SECRET_VALUE = [
   /eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, // JWTs
   /Bearer\s+[\w.~+/=-]+/gi,
 ];
+/** Cheap first test: a string that matches none of these holds none of SECRET_VALUE. */
+const MAYBE_SECRET = /mrd_|eyJ|bearer/i;
 export const REDACTED = "[REDACTED]";
 
 function scrub(value: unknown, depth = 0): unknown {
   if (typeof value === "string")
-    return SECRET_VALUE.reduce((s, pattern) => s.replace(pattern, REDACTED), value);
+    return MAYBE_SECRET.test(value)
+      ? SECRET_VALUE.reduce((s, pattern) => s.replace(pattern, REDACTED), value)
+      : value;
   if (value instanceof Error) {
     return { name: value.name, message: scrub(value.message), stack: scrub(value.stack) };
   }
@@ -55,7 +59,8 @@ function scrub(value: unknown, depth = 0): unknown {
   return Object.fromEntries(
     Object.entries(value).map(([key, inner]) => [
       key,
-      SECRET_FIELD.test(key) ? REDACTED : scrub(inner, depth + 1),
+      // `_aws` is the EMF metadata of an entry that is also a metrics document: names and units only.
+      key === "_aws" ? inner : SECRET_FIELD.test(key) ? REDACTED : scrub(inner, depth + 1),
     ]),
   );
 }
