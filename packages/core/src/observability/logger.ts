@@ -56,13 +56,18 @@ function scrub(value: unknown, depth = 0): unknown {
   }
   if (depth > 5 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [
-      key,
-      // `_aws` is the EMF metadata of an entry that is also a metrics document: names and units only.
-      key === "_aws" ? inner : SECRET_FIELD.test(key) ? REDACTED : scrub(inner, depth + 1),
-    ]),
-  );
+  return scrubFields(value as Record<string, unknown>, {}, depth);
+}
+
+/** Copies `fields` into `into`, scrubbed (plain loop: this runs for every log entry). */
+function scrubFields(fields: Record<string, unknown>, into: Record<string, unknown>, depth: number) {
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const inner = fields[key];
+    // `_aws` is the EMF metadata of an entry that is also a metrics document: names and units only.
+    into[key] = key === "_aws" ? inner : SECRET_FIELD.test(key) ? REDACTED : scrub(inner, depth + 1);
+  }
+  return into;
 }
 
 let coldStart = true;
@@ -87,16 +92,17 @@ export function createLogger(options: LoggerOptions): Logger {
   const fn = options.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local";
   const write = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) => {
     if (RANK[level] < threshold) return;
-    const { coldStart: cold, ...rest } = fields;
-    sink({
+    const entry: LogEntry = {
       level,
       timestamp: new Date().toISOString(),
       service: options.service,
       function: fn,
-      coldStart: cold === true,
+      coldStart: fields.coldStart === true,
       message: scrub(message) as string,
-      ...(scrub(rest) as Record<string, unknown>),
-    });
+    };
+    scrubFields(fields, entry, 0);
+    entry.coldStart = fields.coldStart === true;
+    sink(entry);
   };
   return {
     debug: (message, fields) => write("DEBUG", message, fields),
