@@ -1,16 +1,30 @@
 /**
- * Bundle size of every Lambda function, built exactly as it is deployed (see bench/lib/bundle.ts).
- * Writes its results block into docs/performance.md.
+ * Bundle size of every Lambda function, built exactly as it is deployed (`@meridian/infra/bundling`, through
+ * bench/lib/bundle.ts): `index.mjs`, what a cold start loads (it and the chunks it imports statically) and the
+ * chunks loaded only through `import()`. Writes its results block into docs/performance.md; --print prints it
+ * instead (for trial runs).
  *
- *   npx tsx bench/bundle-size.ts
+ *   npx tsx bench/bundle-size.ts [--print]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { bundleLambda, bytesByPackage, bytesMatching, kib, lambdaFunctions } from "./lib/bundle.ts";
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  bundleLambda,
+  bytesByPackage,
+  bytesMatching,
+  kib,
+  lambdaFunctions,
+  packagesIn,
+} from "./lib/bundle.ts";
 import { machineLines, table, writeResultsBlock } from "./lib/report.ts";
 
 const TOP_PACKAGES = 12;
+const TOP_LAZY_CHUNKS = 8;
+
+const { values: args } = parseArgs({ options: { print: { type: "boolean", default: false } } });
+const percent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)} %`;
 
 const outRoot = mkdtempSync(join(tmpdir(), "meridian-bundle-"));
 try {
@@ -23,33 +37,72 @@ try {
       fn.name,
       `\`${fn.entry}\``,
       bundle.bytes,
-      kib(bundle.bytes),
-      bundle.gzipBytes,
-      kib(bundle.gzipBytes),
+      bundle.startupBytes,
+      bundle.startup.length,
+      kib(bundle.startupBytes),
+      kib(bundle.startupGzipBytes),
+      bundle.lazyBytes,
+      bundle.lazy.length,
     ]);
     const packages = bytesByPackage(bundle);
     const locales = bytesMatching(bundle, /node_modules\/zod\/v4\/locales\//);
     breakdowns.push(
       "",
-      `Largest packages in \`${fn.name}\` (bytes in the minified output, from esbuild's metafile):`,
+      `Largest packages in what \`${fn.name}\` loads at start-up (bytes in the minified \`index.mjs\` and ` +
+        "its static chunks, from esbuild's metafile):",
       "",
       ...table(
         ["package", "bytes", "share"],
-        packages
-          .slice(0, TOP_PACKAGES)
-          .map((p) => [p.name, p.bytes, `${((100 * p.bytes) / bundle.bytes).toFixed(1)} %`]),
+        packages.slice(0, TOP_PACKAGES).map((p) => [p.name, p.bytes, percent(p.bytes, bundle.startupBytes)]),
       ),
       "",
       `Of zod's bytes, its translated error messages (\`zod/v4/locales\`, ${locales.files} files) take ` +
-        `${locales.bytes} bytes (${((100 * locales.bytes) / bundle.bytes).toFixed(1)} % of the bundle).`,
+        `${locales.bytes} bytes (${percent(locales.bytes, bundle.startupBytes)} of the start-up files).`,
+      "",
+      `Largest chunks \`${fn.name}\` loads only when its code imports them (\`import()\`):`,
+      "",
+      ...table(
+        ["chunk", "bytes", "largest packages"],
+        bundle.lazy.slice(0, TOP_LAZY_CHUNKS).map((chunk) => [
+          `\`${basename(chunk.path)}\``,
+          chunk.bytes,
+          packagesIn(bundle, chunk)
+            .slice(0, 2)
+            .map((p) => p.name)
+            .join(", "),
+        ]),
+      ),
     );
-    console.log(`${fn.name}: ${bundle.bytes} bytes minified, ${bundle.gzipBytes} bytes gzipped`);
+    console.log(
+      `${fn.name}: index.mjs ${bundle.bytes} bytes, start-up ${bundle.startupBytes} bytes ` +
+        `(${bundle.startupGzipBytes} gzipped) in ${bundle.startup.length} files, ` +
+        `lazy chunks ${bundle.lazyBytes} bytes in ${bundle.lazy.length} files`,
+    );
   }
   lines.push(
-    ...table(["function", "entry", "minified bytes", "minified", "gzip -9 bytes", "gzipped"], sizes),
+    ...table(
+      [
+        "function",
+        "entry",
+        "index.mjs bytes",
+        "start-up bytes",
+        "start-up files",
+        "start-up",
+        "start-up gzipped",
+        "lazy chunk bytes",
+        "lazy chunks",
+      ],
+      sizes,
+    ),
+    "",
+    "Minified bytes; gzip -9 file by file. Start-up: `index.mjs` and the chunks it imports statically. A cold " +
+      "start reads and parses those only; a lazy chunk is read when the code " +
+      "first imports it (the X-Ray tracer with `TRACING_ENABLED=true`, the Secrets Manager client when the " +
+      "secret is given by ARN, the AWS SDK's credential providers it picks at run time).",
     ...breakdowns,
   );
-  writeResultsBlock("bundle-size", lines);
+  if (args.print) console.log(`--- bundle-size\n${lines.join("\n")}`);
+  else writeResultsBlock("bundle-size", lines);
 } finally {
   rmSync(outRoot, { recursive: true, force: true });
 }

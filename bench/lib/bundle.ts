@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { type BuildOptions, build, type Metafile, type Plugin } from "esbuild";
+import { buildLambda } from "@meridian/infra/bundling";
+import type { Metafile, Plugin } from "esbuild";
 
 /** The repository root, whatever the working directory. */
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -20,63 +21,85 @@ export interface LambdaFunction {
   entry: string;
 }
 
-/**
- * ESM bundles need `require` for the few CommonJS dependencies that call it on Node built-ins; Lambda's
- * Node runtime has no global `require` in an `.mjs` module.
- */
-export const ESM_REQUIRE_BANNER =
-  'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);';
-
-/**
- * The options Lambda's bundle is built with: one ESM file for Node 22 with everything in it, the AWS SDK
- * included (the SDK preinstalled in the runtime is not used, so the version is the one we tested).
- * `mainFields` prefers the packages' ES module builds, as CDK's NodejsFunction does for `format: esm`.
- */
-export const lambdaBuildOptions = {
-  bundle: true,
-  platform: "node",
-  target: "node22",
-  format: "esm",
-  minify: true,
-  sourcemap: "external",
-  mainFields: ["module", "main"],
-  banner: { js: ESM_REQUIRE_BANNER },
-  metafile: true,
-  legalComments: "none",
-  logLevel: "warning",
-} as const satisfies BuildOptions;
-
-export interface LambdaBundle {
-  /** Absolute path of the bundled `index.mjs`. */
-  outfile: string;
+export interface BundleFile {
+  /** Absolute path. */
+  path: string;
   bytes: number;
+  /** `gzip -9` of this file alone (the deployment zip compresses file by file too). */
   gzipBytes: number;
-  metafile: Metafile;
 }
 
 /**
- * Bundles one entry (absolute or repository-relative) into `<outDir>/index.mjs` the way Lambda gets it.
- * `plugins` are for experiments only (e.g. `stubModule`); what is deployed uses none.
+ * One function bundled as it is deployed: `index.mjs`, which Lambda loads, plus chunks (code splitting).
+ * `bytes`/`gzipBytes` are `index.mjs` alone; before code splitting that file was the whole bundle, so compare
+ * older numbers with `startupBytes`, what a cold start reads and parses.
+ */
+export interface LambdaBundle {
+  /** Absolute path of the bundled `index.mjs`. */
+  outfile: string;
+  /** The folder holding `index.mjs`, `chunks/` and the source maps. */
+  outdir: string;
+  /** `index.mjs` alone. */
+  bytes: number;
+  gzipBytes: number;
+  /** Every chunk, the ones loaded at start-up and the lazy ones together. */
+  chunkBytes: number;
+  chunkGzipBytes: number;
+  /** `index.mjs` and the chunks it imports statically, transitively: what a cold start loads. */
+  startupBytes: number;
+  startupGzipBytes: number;
+  /** Chunks loaded only through `import()` (the tracer, Secrets Manager, rare credential providers). */
+  lazyBytes: number;
+  lazyGzipBytes: number;
+  /** The start-up files, `index.mjs` first. */
+  startup: BundleFile[];
+  /** The lazily loaded chunks, largest first. */
+  lazy: BundleFile[];
+  metafile: Metafile;
+}
+
+function measure(path: string): BundleFile {
+  return { path, bytes: statSync(path).size, gzipBytes: gzipSync(readFileSync(path), { level: 9 }).length };
+}
+
+const sum = (files: BundleFile[], pick: (file: BundleFile) => number) =>
+  files.reduce((total, file) => total + pick(file), 0);
+
+/**
+ * Bundles one entry (absolute or repository-relative) into `<outDir>/index.mjs` and `<outDir>/chunks/` with the
+ * options `MeridianFunction` deploys (`@meridian/infra/bundling`). `plugins` are for experiments only (e.g.
+ * `stubModule`); what is deployed uses none.
  */
 export async function bundleLambda(
   entry: string,
   outDir: string,
   plugins: Plugin[] = [],
 ): Promise<LambdaBundle> {
-  const outfile = join(outDir, "index.mjs");
-  const result = await build({
-    ...lambdaBuildOptions,
-    absWorkingDir: repoRoot,
-    entryPoints: [entry],
-    outfile,
+  const { entryFile, metafile, files } = await buildLambda({
+    entry,
+    outdir: outDir,
+    workingDir: repoRoot,
     plugins,
   });
-  const code = readFileSync(outfile);
+  const startup = files.startup.map(measure);
+  const lazy = files.lazy.map(measure).sort((a, b) => b.bytes - a.bytes);
+  const [index] = startup;
+  if (!index || index.path !== entryFile) throw new Error(`the build of ${entry} has no ${entryFile}`);
+  const chunks = [...startup.slice(1), ...lazy];
   return {
-    outfile,
-    bytes: statSync(outfile).size,
-    gzipBytes: gzipSync(code, { level: 9 }).length,
-    metafile: result.metafile,
+    outfile: entryFile,
+    outdir: dirname(entryFile),
+    bytes: index.bytes,
+    gzipBytes: index.gzipBytes,
+    chunkBytes: sum(chunks, (f) => f.bytes),
+    chunkGzipBytes: sum(chunks, (f) => f.gzipBytes),
+    startupBytes: sum(startup, (f) => f.bytes),
+    startupGzipBytes: sum(startup, (f) => f.gzipBytes),
+    lazyBytes: sum(lazy, (f) => f.bytes),
+    lazyGzipBytes: sum(lazy, (f) => f.gzipBytes),
+    startup,
+    lazy,
+    metafile,
   };
 }
 
@@ -117,23 +140,42 @@ export function packageOf(inputPath: string): string {
   return dirname(inputPath);
 }
 
-/** Bytes each package contributes to the minified output, largest first. */
-export function bytesByPackage(bundle: LambdaBundle): ModuleShare[] {
-  const key = relative(repoRoot, bundle.outfile);
-  const output = bundle.metafile.outputs[key];
-  if (!output) throw new Error(`metafile has no output ${key}`);
-  const totals = new Map<string, number>();
-  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
-    totals.set(packageOf(path), (totals.get(packageOf(path)) ?? 0) + bytesInOutput);
-  }
-  return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+/** Bytes each package contributes to one output file of the bundle, largest first. */
+export function packagesIn(bundle: LambdaBundle, file: BundleFile): ModuleShare[] {
+  return sharesOf(inputsOf(bundle, file));
 }
 
-/** Bytes in the output from inputs whose path matches, e.g. zod's translated error messages. */
+/**
+ * Bytes each package contributes to what a cold start loads (`index.mjs` and its static chunks), largest
+ * first. The lazily loaded chunks are left out; see `bundle.lazy` and `packagesIn`.
+ */
+export function bytesByPackage(bundle: LambdaBundle): ModuleShare[] {
+  return sharesOf(bundle.startup.flatMap((file) => inputsOf(bundle, file)));
+}
+
+/** Bytes in the start-up files from inputs whose path matches, e.g. zod's translated error messages. */
 export function bytesMatching(bundle: LambdaBundle, pattern: RegExp): { files: number; bytes: number } {
-  const output = bundle.metafile.outputs[relative(repoRoot, bundle.outfile)];
-  const inputs = Object.entries(output?.inputs ?? {}).filter(([path]) => pattern.test(path));
-  return { files: inputs.length, bytes: inputs.reduce((sum, [, input]) => sum + input.bytesInOutput, 0) };
+  const inputs = bundle.startup
+    .flatMap((file) => inputsOf(bundle, file))
+    .filter(([path]) => pattern.test(path));
+  return {
+    files: new Set(inputs.map(([path]) => path)).size,
+    bytes: inputs.reduce((total, [, bytes]) => total + bytes, 0),
+  };
+}
+
+/** (input path, bytes in this output) pairs of one output file, from the metafile. */
+function inputsOf(bundle: LambdaBundle, file: BundleFile): Array<[string, number]> {
+  const key = relative(repoRoot, file.path);
+  const output = bundle.metafile.outputs[key];
+  if (!output) throw new Error(`metafile has no output ${key}`);
+  return Object.entries(output.inputs).map(([path, input]) => [path, input.bytesInOutput]);
+}
+
+function sharesOf(inputs: Array<[string, number]>): ModuleShare[] {
+  const totals = new Map<string, number>();
+  for (const [path, bytes] of inputs) totals.set(packageOf(path), (totals.get(packageOf(path)) ?? 0) + bytes);
+  return [...totals].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
 export function kib(bytes: number): string {

@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { SourceMap, type SourceMapPayload } from "node:module";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { packageOf, repoRoot } from "./bundle.ts";
 
@@ -45,8 +45,22 @@ export function selfTimeByOwner(
   const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
   if (!file) throw new Error(`no .cpuprofile in ${profileDir}`);
   const profile = JSON.parse(readFileSync(join(profileDir, file), "utf8")) as CpuProfile;
-  const bundlePath = fileURLToPath(bundleUrl);
-  const map = new SourceMap(JSON.parse(readFileSync(`${bundlePath}.map`, "utf8")) as SourceMapPayload);
+  // The bundle is `index.mjs` plus chunks (code splitting): any file in its folder is mapped with its own map.
+  const bundleDir = dirname(fileURLToPath(bundleUrl));
+  const maps = new Map<string, SourceMap | undefined>();
+  const mapOf = (url: string): SourceMap | undefined => {
+    if (!url.startsWith("file:") || relative(bundleDir, fileURLToPath(url)).startsWith("..")) return undefined;
+    if (!maps.has(url)) {
+      const mapFile = `${fileURLToPath(url)}.map`;
+      maps.set(
+        url,
+        existsSync(mapFile)
+          ? new SourceMap(JSON.parse(readFileSync(mapFile, "utf8")) as SourceMapPayload)
+          : undefined,
+      );
+    }
+    return maps.get(url);
+  };
   const byFile = options.by === "file";
 
   const sourceOwner = (url: string, line: number, column: number): string => {
@@ -54,12 +68,13 @@ export function selfTimeByOwner(
       const path = url.slice("node:".length).replace(/^internal\//, "");
       return `node:${path.startsWith("deps/") ? path.split("/").slice(0, 2).join("/") : path}`;
     }
-    if (url !== bundleUrl) return url.endsWith("/child.mjs") ? "bench runner (builds the event)" : url;
+    const map = mapOf(url);
+    if (!map) return url.endsWith("/child.mjs") ? "bench runner (builds the event)" : url;
     const entry = map.findEntry(line, column);
     if (!("originalSource" in entry)) return "(unmapped)";
     const source = entry.originalSource.startsWith("file:")
       ? fileURLToPath(entry.originalSource)
-      : join(bundlePath, "..", entry.originalSource);
+      : join(dirname(fileURLToPath(url)), entry.originalSource);
     return byFile ? relative(repoRoot, source) : packageOf(source);
   };
 

@@ -1,8 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, relative } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { describe, expect, it } from "vitest";
+import { buildSync } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { functionEntry } from "../src/stacks/stateless-stack.ts";
 import { synthStage } from "./helpers.ts";
 
 /**
@@ -24,54 +27,192 @@ const response = await handler(event, { awsRequestId: "lambda-1" });
 process.stdout.write("RESULT " + JSON.stringify({ statusCode: response.statusCode, body: response.body.slice(0, 200) }));
 `;
 
+/** What the HTTP function reads, with the secret given directly (no Secrets Manager call). */
+const HTTP_ENV = {
+  TABLE_EPOCHS: "meridian-test-epochs",
+  TABLE_API_KEYS: "meridian-test-api-keys",
+  TABLE_CATALOG: "meridian-test-catalog",
+  TABLE_ORDERS: "meridian-test-orders",
+  JWT_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example",
+  JWT_AUDIENCE: "client",
+  APP_SECRET: "x".repeat(32),
+  AWS_REGION: "eu-west-1",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+};
+
+/** Starts the function in `dir` and invokes it once; the response, or the process's exit status and stderr. */
+function invoke(dir: string, env: Record<string, string> = {}) {
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", INVOKE, join(dir, "index.mjs")], {
+    env: { PATH: process.env.PATH, ...HTTP_ENV, ...env },
+    // Outside the repository: no node_modules to fall back on, so every import must be in the asset.
+    cwd: dir,
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  // The app writes its access log line to stdout too; the result comes after it.
+  const at = run.stdout.lastIndexOf("RESULT ");
+  const response =
+    at >= 0
+      ? (JSON.parse(run.stdout.slice(at + "RESULT ".length)) as { statusCode: number; body: string })
+      : null;
+  return { status: run.status, stderr: run.stderr, response };
+}
+
+/** Every file under `dir`, relative to it, with `/` separators. */
+function filesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split("\\").join("/"))
+    .sort();
+}
+
+/**
+ * The files a cold start loads: `index.mjs` and what it imports statically, transitively, read from the asset
+ * itself (esbuild parses the output and reports each import's kind), not from the build that made it.
+ */
+function staticImportGraph(dir: string): string[] {
+  const { metafile } = buildSync({
+    absWorkingDir: dir,
+    entryPoints: ["index.mjs"],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: "node",
+    format: "esm",
+    logLevel: "silent",
+  });
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const imported of metafile.inputs[file]?.imports ?? []) {
+      if (imported.kind === "import-statement" && !imported.external) visit(imported.path);
+    }
+  };
+  visit("index.mjs");
+  return [...seen].sort();
+}
+
+/** The `.mjs` files of the asset whose source map names a source matching `pattern`. */
+function filesFrom(dir: string, pattern: RegExp): string[] {
+  return filesIn(dir)
+    .filter((file) => file.endsWith(".mjs"))
+    .filter((file) => {
+      const { sources } = JSON.parse(readFileSync(join(dir, `${file}.map`), "utf8")) as { sources: string[] };
+      return sources.some((source) => pattern.test(source));
+    });
+}
+
+const TRACER = /node_modules\/(@aws-lambda-powertools\/tracer|aws-xray-sdk-core)\//;
+const SECRETS_MANAGER = /node_modules\/@aws-sdk\/client-secrets-manager\//;
+
 describe("the bundled HTTP handler", () => {
-  it("is one minified ESM file with a source map, the AWS SDK inside, and it starts and answers", () => {
-    // Arrange: bundle for real (the only test that does).
+  let dir = "";
+  const scratch = mkdtempSync(join(tmpdir(), "meridian-asset-"));
+
+  beforeAll(() => {
+    // Bundle for real (the only tests that do).
     const { app, stateless } = synthStage({}, { checks: false, bundle: true });
     const functions = Template.fromStack(stateless).findResources("AWS::Lambda::Function", {
       Properties: { Description: Match.stringLikeRegexp("HTTP API") },
     });
     const s3Key = (Object.values(functions)[0] as { Properties: { Code: { S3Key: string } } }).Properties.Code
       .S3Key;
-    const dir = join(app.outdir, `asset.${s3Key.replace(/\.zip$/, "")}`);
+    dir = join(app.outdir, `asset.${s3Key.replace(/\.zip$/, "")}`);
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+  it("is minified ESM, index.mjs plus chunks, each with a source map, the AWS SDK inside; it starts and answers", () => {
     // Act
     const source = readFileSync(join(dir, "index.mjs"), "utf8");
-    const output = execFileSync(
-      process.execPath,
-      ["--input-type=module", "-e", INVOKE, join(dir, "index.mjs")],
-      {
-        env: {
-          PATH: process.env.PATH,
-          TABLE_EPOCHS: "meridian-test-epochs",
-          TABLE_API_KEYS: "meridian-test-api-keys",
-          TABLE_CATALOG: "meridian-test-catalog",
-          TABLE_ORDERS: "meridian-test-orders",
-          JWT_ISSUER: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example",
-          JWT_AUDIENCE: "client",
-          APP_SECRET: "x".repeat(32),
-          AWS_REGION: "eu-west-1",
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-        },
-        // Outside the repository: no node_modules to fall back on, so every import must be in the bundle.
-        cwd: dir,
-        encoding: "utf8",
-        timeout: 20_000,
-      },
-    );
+    const { status, stderr, response } = invoke(dir);
 
-    // Assess
+    // Assess: the bundler's output and nothing else (no sources, no cdk.out).
+    const files = filesIn(dir);
+    expect(files.filter((f) => !/^(index|chunks\/[\w-]+)\.mjs(\.map)?$/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.endsWith(".mjs")).map((f) => `${f}.map`)).toEqual(
+      files.filter((f) => f.endsWith(".map")),
+    );
     expect(source.startsWith("import { createRequire as __meridianCreateRequire }")).toBe(true);
     expect(source).toContain("//# sourceMappingURL=index.mjs.map");
-    expect(source).toContain("GetSecretValue"); // the AWS SDK is inside
+    for (const chunk of files.filter((f) => f.startsWith("chunks/") && f.endsWith(".mjs"))) {
+      const code = readFileSync(join(dir, chunk), "utf8");
+      expect(code.startsWith("import { createRequire as __meridianCreateRequire }"), chunk).toBe(true);
+      expect(code, chunk).toContain(`//# sourceMappingURL=${basename(chunk)}.map`);
+    }
+    const map = JSON.parse(readFileSync(join(dir, "index.mjs.map"), "utf8")) as Record<string, unknown>;
+    expect(map.mappings).toBeTruthy();
+    expect(map.sourcesContent).toBeUndefined();
+    // The AWS SDK is inside: the DynamoDB client starts with the function, Secrets Manager's is a chunk.
+    expect(filesFrom(dir, /node_modules\/@aws-sdk\/client-dynamodb\//)).toEqual(["index.mjs"]);
+    expect(filesFrom(dir, SECRETS_MANAGER)).toHaveLength(1);
     expect(source.length).toBeLessThan(3_000_000);
-    expect(readFileSync(join(dir, "index.mjs.map"), "utf8")).toContain('"mappings"');
-    // The app writes its access log line to stdout too; the result comes after it.
-    const response = JSON.parse(output.slice(output.lastIndexOf("RESULT ") + "RESULT ".length)) as {
-      statusCode: number;
-      body: string;
-    };
-    expect(response.statusCode).toBe(200);
-    expect(response.body).toContain('"openapi":"3.1.0"');
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(response?.statusCode).toBe(200);
+    expect(response?.body).toContain('"openapi":"3.1.0"');
+  });
+
+  it("keeps the X-Ray tracer and the Secrets Manager client in chunks that index.mjs does not import statically", () => {
+    // Act
+    const startup = staticImportGraph(dir);
+    const tracer = filesFrom(dir, TRACER);
+    const secretsManager = filesFrom(dir, SECRETS_MANAGER);
+
+    // Assess: one chunk holds the tracer's packages, so no shared chunk that starts with the function has any.
+    expect(tracer).toHaveLength(1);
+    expect(tracer[0]).toMatch(/^chunks\/xray-[A-Z0-9]+\.mjs$/);
+    expect(secretsManager[0]).toMatch(/^chunks\//);
+    expect(startup).toContain("index.mjs");
+    expect(startup).not.toContain(tracer[0]);
+    expect(startup).not.toContain(secretsManager[0]);
+  });
+
+  it("starts and answers from its start-up files alone with tracing off, and loads the tracer's chunk with it on", () => {
+    // Arrange: a copy of the asset without any lazily loaded chunk (the tracer's among them).
+    const startup = new Set(staticImportGraph(dir));
+    const [tracer] = filesFrom(dir, TRACER);
+    const copy = join(scratch, "start-up-only");
+    cpSync(dir, copy, { recursive: true });
+    const lazy = filesIn(copy).filter((f) => f.endsWith(".mjs") && !startup.has(f));
+    for (const file of lazy) rmSync(join(copy, file));
+
+    // Act
+    const off = invoke(copy);
+    const onWithoutChunk = invoke(copy, { TRACING_ENABLED: "true" });
+    const on = invoke(dir, { TRACING_ENABLED: "true" });
+
+    // Assess
+    expect(lazy).toContain(tracer);
+    expect(existsSync(join(copy, "index.mjs"))).toBe(true);
+    expect(off.response?.statusCode).toBe(200);
+    expect(onWithoutChunk.status).not.toBe(0);
+    expect(onWithoutChunk.stderr).toContain("ERR_MODULE_NOT_FOUND");
+    expect(onWithoutChunk.stderr).toContain(basename(tracer ?? "?"));
+    expect(on.response?.statusCode).toBe(200);
+  });
+});
+
+describe("a synth that skips bundling (unit tests)", () => {
+  it("runs no bundler and copies nothing: the asset stays the entry's folder", () => {
+    // Arrange
+    const { app } = synthStage({}, { checks: false });
+
+    // Act
+    const assembly = app.synth();
+
+    // Assess
+    expect(readdirSync(assembly.directory).filter((f) => /^(asset\.|bundling-temp-)/.test(f))).toEqual([]);
+    const manifests = readdirSync(assembly.directory).filter((f) => f.endsWith(".assets.json"));
+    const sources = manifests.flatMap((file) => {
+      const manifest = JSON.parse(readFileSync(join(assembly.directory, file), "utf8")) as {
+        files: Record<string, { source: { path: string; packaging?: string } }>;
+      };
+      return Object.values(manifest.files)
+        .filter((asset) => asset.source.packaging === "zip")
+        .map((asset) => asset.source.path);
+    });
+    expect(sources.sort()).toEqual(
+      (["http", "metrics-job", "order-stream"] as const).map((name) => dirname(functionEntry(name))),
+    );
   });
 });

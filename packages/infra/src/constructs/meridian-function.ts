@@ -1,17 +1,43 @@
-import { Duration, type RemovalPolicy, Validations } from "aws-cdk-lib";
+import { existsSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import {
+  AssetHashType,
+  BundlingOutput,
+  DockerImage,
+  Duration,
+  type ILocalBundling,
+  type RemovalPolicy,
+  Validations,
+} from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import {
+  Architecture,
+  Code,
+  type FunctionProps,
+  Function as LambdaFunction,
+  Runtime,
+  RuntimeFamily,
+  Tracing,
+} from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
+import { buildLambdaSync, LAMBDA_HANDLER, LAMBDA_NODE_MAJOR } from "../bundling/lambda-bundle.ts";
 import type { LogLevel } from "../config/stages.ts";
 import { projectLogGroup } from "./log-group.ts";
 
-/** The newest Node.js LTS that aws-cdk-lib offers; bump it here and nowhere else. */
-export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+/** The Lambda runtime of `LAMBDA_NODE_MAJOR` (bundling/lambda-bundle.ts), which the bundle targets too. */
+export const FUNCTION_RUNTIME = nodeRuntime(LAMBDA_NODE_MAJOR);
 export const FUNCTION_ARCHITECTURE = Architecture.ARM_64;
+
+function nodeRuntime(major: number): Runtime {
+  const runtime = Runtime.ALL.find(
+    (r) => r.family === RuntimeFamily.NODEJS && r.name === `nodejs${major}.x` && !r.isVariable,
+  );
+  if (!runtime) throw new Error(`aws-cdk-lib offers no Lambda runtime nodejs${major}.x`);
+  return runtime;
+}
 
 /**
  * DynamoDB actions a function may be granted: item actions plus DescribeTable (read-only table metadata such as
@@ -30,8 +56,8 @@ export type DynamoDbAction =
 
 export interface MeridianFunctionProps
   extends Omit<
-    NodejsFunctionProps,
-    "runtime" | "architecture" | "logGroup" | "logRetention" | "tracing" | "role" | "bundling"
+    FunctionProps,
+    "runtime" | "architecture" | "logGroup" | "logRetention" | "tracing" | "role" | "code" | "handler"
   > {
   /** The TypeScript file exporting the handler. */
   entry: string;
@@ -47,8 +73,8 @@ export interface MeridianFunctionProps
 }
 
 /**
- * The project's Lambda function: Node.js LTS on arm64, bundled by esbuild as minified ESM with source maps and
- * the AWS SDK inside the bundle, an explicit log group with retention, optional X-Ray tracing, the logging env
+ * The project's Lambda function: Node.js LTS on arm64, bundled by esbuild as minified, code-split ESM with
+ * source maps and the AWS SDK inside (`index.mjs` plus `chunks/`, see bundling/lambda-bundle.ts), an explicit log group with retention, optional X-Ray tracing, the logging env
  * (`LOG_LEVEL`, `POWERTOOLS_SERVICE_NAME`, `TRACING_ENABLED`) and a role that starts empty. Resources are attached with
  * `bindTable` / `bindSecret`, which grant exactly the listed actions on that one resource and set the
  * environment variable the code reads, in one call.
@@ -60,9 +86,9 @@ export interface MeridianFunctionProps
  * fn.bindTable(epochs, "TABLE_EPOCHS", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
  * fn.bindSecret(appSecret, "APP_SECRET_ARN");
  */
-export class MeridianFunction extends NodejsFunction {
+export class MeridianFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: MeridianFunctionProps) {
-    const { logRetention, logRemovalPolicy, tracing, service, logLevel, environment, ...rest } = props;
+    const { entry, logRetention, logRemovalPolicy, tracing, service, logLevel, environment, ...rest } = props;
     // Created before super() so the function can point at them; scope-level ids keep them unique per function.
     const logGroup = projectLogGroup(scope, `${id}Logs`, {
       retention: logRetention,
@@ -82,6 +108,8 @@ export class MeridianFunction extends NodejsFunction {
       role,
       logGroup,
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
+      code: bundledCode(entry),
+      handler: LAMBDA_HANDLER,
       environment: {
         NODE_OPTIONS: "--enable-source-maps",
         LOG_LEVEL: logLevel,
@@ -89,19 +117,6 @@ export class MeridianFunction extends NodejsFunction {
         // The code loads its X-Ray tracer only when told to, so it costs nothing where tracing is off.
         TRACING_ENABLED: String(tracing),
         ...environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: "node24",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        mainFields: ["module", "main"],
-        // Bundle the AWS SDK too: a pinned, tree-shaken SDK starts faster than the runtime's copy.
-        externalModules: [],
-        // CommonJS dependencies inside an ESM bundle call require(); give them one.
-        banner:
-          "import { createRequire as __meridianCreateRequire } from 'node:module'; const require = __meridianCreateRequire(import.meta.url);",
       },
     });
     logGroup.grantWrite(role);
@@ -154,5 +169,42 @@ export class MeridianFunction extends NodejsFunction {
     );
     this.addEnvironment(envName, secret.secretArn);
     return this;
+  }
+}
+
+/**
+ * The function's code: the entry bundled by `buildLambdaSync` on this machine, the way NodejsFunction packages
+ * its bundle (a directory asset whose only content is the bundler's output, hashed by that output). The asset's
+ * source is the entry's own folder, never the repository: nothing is copied or fingerprinted from it, and
+ * `cdk.out` cannot end up inside. Where a test skips bundling (context `aws:cdk:bundling-stacks: []`), CDK calls
+ * no bundler and hashes the construct path instead.
+ */
+function bundledCode(entry: string): Code {
+  // Checked here because a synth that skips bundling would not notice.
+  if (!existsSync(entry)) throw new Error(`MeridianFunction: no entry file at ${entry}`);
+  return Code.fromAsset(dirname(entry), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the type, never pulled: `local` always bundles, or throws.
+      image: DockerImage.fromRegistry("meridian-bundles-locally-with-esbuild"),
+      outputType: BundlingOutput.NOT_ARCHIVED,
+      local: new LocalEsbuild(entry),
+    },
+  });
+}
+
+class LocalEsbuild implements ILocalBundling {
+  /** Part of CDK's asset cache key (bundling options are compared as JSON): two entries in one folder differ. */
+  readonly entryFile: string;
+  readonly #entry: string;
+
+  constructor(entry: string) {
+    this.entryFile = basename(entry);
+    this.#entry = entry;
+  }
+
+  tryBundle(outputDir: string): boolean {
+    buildLambdaSync({ entry: this.#entry, outdir: outputDir });
+    return true;
   }
 }

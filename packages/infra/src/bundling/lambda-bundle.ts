@@ -1,0 +1,136 @@
+/**
+ * How a Lambda function is bundled: the one definition that `MeridianFunction` deploys and the benchmarks
+ * measure. It imports esbuild only (no aws-cdk-lib), so `@meridian/infra/bundling` is cheap to load.
+ */
+import { resolve } from "node:path";
+import { type BuildOptions, build, buildSync, type Metafile, type Plugin } from "esbuild";
+
+/**
+ * Node.js major version of the Lambda runtime: the esbuild target here and `FUNCTION_RUNTIME` in
+ * constructs/meridian-function.ts both come from it. The newest LTS that aws-cdk-lib offers; bump it here
+ * and nowhere else.
+ */
+export const LAMBDA_NODE_MAJOR = 24;
+
+/** The file Lambda loads; `LAMBDA_HANDLER` names its `handler` export. */
+export const LAMBDA_ENTRY_FILE = "index.mjs";
+export const LAMBDA_HANDLER = "index.handler";
+/** Folder of the asset that holds the chunks: shared code and what is only imported with `import()`. */
+export const LAMBDA_CHUNK_DIR = "chunks";
+
+/** CommonJS dependencies inside an ESM bundle call require(); Lambda's `.mjs` modules have none, so give them one. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __meridianCreateRequire } from 'node:module'; const require = __meridianCreateRequire(import.meta.url);";
+
+export interface LambdaBundleOptions {
+  /** The TypeScript file exporting `handler`: absolute, or relative to `workingDir`. */
+  entry: string;
+  /** Where `index.mjs`, its source map and `chunks/` are written (absolute, or relative to `workingDir`). */
+  outdir: string;
+  /** esbuild's working directory; metafile paths are relative to it. Default: the process's. */
+  workingDir?: string;
+}
+
+/**
+ * esbuild options for one function: minified ESM for Node `LAMBDA_NODE_MAJOR` with the AWS SDK inside (the
+ * runtime's copy is not used, so the version is the one we tested), code-split so that every module reached
+ * only through `import()` (the X-Ray tracer, the Secrets Manager client, the SDK's rarer credential providers)
+ * is a chunk of its own, read from disk only when it is imported. Modules that the entry and a lazy chunk both
+ * use go to shared chunks that `index.mjs` imports statically. Every file gets a linked source map without
+ * `sourcesContent` (Lambda sets `--enable-source-maps`) and the `require` banner. `mainFields` prefers the
+ * packages' ES module builds, as CDK's NodejsFunction does for `format: esm`.
+ *
+ * @example
+ * await build(lambdaBuildOptions({ entry: "packages/functions/src/http/handler.ts", outdir: "/tmp/http" }));
+ */
+export function lambdaBuildOptions(options: LambdaBundleOptions): BuildOptions & { metafile: true } {
+  return {
+    absWorkingDir: options.workingDir ?? process.cwd(),
+    // The entry's name is the output's name: `index` + `.mjs`.
+    entryPoints: { index: options.entry },
+    outdir: options.outdir,
+    bundle: true,
+    splitting: true,
+    platform: "node",
+    format: "esm",
+    target: `node${LAMBDA_NODE_MAJOR}`,
+    minify: true,
+    sourcemap: "linked",
+    sourcesContent: false,
+    mainFields: ["module", "main"],
+    banner: { js: ESM_REQUIRE_BANNER },
+    chunkNames: `${LAMBDA_CHUNK_DIR}/[name]-[hash]`,
+    outExtension: { ".js": ".mjs" },
+    metafile: true,
+    legalComments: "none",
+    logLevel: "warning",
+  };
+}
+
+export interface LambdaBuild {
+  /** Absolute path of `index.mjs`. */
+  entryFile: string;
+  metafile: Metafile;
+  files: LambdaOutputFiles;
+}
+
+export interface LambdaOutputFiles {
+  /** `index.mjs` and the chunks it imports statically, transitively: what a cold start loads. Absolute paths. */
+  startup: string[];
+  /** Chunks reached only through `import()`: loaded when (and if) the code imports them. Absolute paths. */
+  lazy: string[];
+}
+
+/**
+ * Bundles one function the way it is deployed. Synchronous, for CDK's local bundling (`tryBundle`), which
+ * cannot wait for a promise; esbuild's synchronous API takes no plugins.
+ */
+export function buildLambdaSync(options: LambdaBundleOptions): LambdaBuild {
+  const buildOptions = lambdaBuildOptions(options);
+  return summarize(buildOptions, buildSync(buildOptions).metafile);
+}
+
+/**
+ * Bundles one function the way it is deployed. `plugins` are for experiments only (the benchmarks stub a
+ * module to measure what it costs); what is deployed uses none.
+ *
+ * @example
+ * const { files } = await buildLambda({ entry, outdir, workingDir: repoRoot });
+ */
+export async function buildLambda(
+  options: LambdaBundleOptions & { plugins?: Plugin[] },
+): Promise<LambdaBuild> {
+  const { plugins = [], ...rest } = options;
+  const buildOptions = lambdaBuildOptions(rest);
+  return summarize(buildOptions, (await build({ ...buildOptions, plugins })).metafile);
+}
+
+function summarize(buildOptions: BuildOptions & { metafile: true }, metafile: Metafile): LambdaBuild {
+  const workingDir = buildOptions.absWorkingDir ?? process.cwd();
+  const entryFile = resolve(workingDir, buildOptions.outdir ?? "", LAMBDA_ENTRY_FILE);
+  return { entryFile, metafile, files: outputFiles(metafile, workingDir, entryFile) };
+}
+
+/**
+ * Splits a code-split build's JavaScript outputs into what starts with the function (the entry and its static
+ * imports) and what is loaded lazily, from esbuild's metafile (whose paths are relative to `workingDir`).
+ */
+export function outputFiles(metafile: Metafile, workingDir: string, entryFile: string): LambdaOutputFiles {
+  const absolute = (path: string) => resolve(workingDir, path);
+  const outputs = new Map(
+    Object.entries(metafile.outputs)
+      .filter(([path]) => path.endsWith(".mjs"))
+      .map(([path, output]) => [absolute(path), output]),
+  );
+  if (!outputs.has(entryFile)) throw new Error(`the build has no ${entryFile}`);
+  const startup = new Set<string>();
+  const visit = (file: string) => {
+    if (startup.has(file)) return;
+    startup.add(file);
+    for (const imported of outputs.get(file)?.imports ?? []) {
+      if (imported.kind === "import-statement" && !imported.external) visit(absolute(imported.path));
+    }
+  };
+  visit(entryFile);
+  return { startup: [...startup], lazy: [...outputs.keys()].filter((file) => !startup.has(file)) };
+}
