@@ -12,7 +12,7 @@
  * BENCH_KEEP=1 keeps the bundles and profiles (the path is printed). --print prints the results blocks
  * instead of writing them (for trial runs).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -23,6 +23,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
 import { ApiKeyHasher, createApiKey, systemClock } from "@meridian/core";
+import { LAMBDA_NODE_MAJOR } from "@meridian/infra/bundling";
 import { startDynamoDbLocal } from "@meridian/sandbox";
 import { build } from "esbuild";
 import {
@@ -36,7 +37,7 @@ import {
 } from "./lib/bundle.ts";
 import type { ColdResult, WarmResult } from "./lib/cold-start-child.ts";
 import { selfTimeByOwner } from "./lib/cpu-profile.ts";
-import { machineLines, table, writeResultsBlock } from "./lib/report.ts";
+import { machine, machineLines, table, writeResultsBlock } from "./lib/report.ts";
 
 const COLD_TARGET = 1.25;
 const CPU_TARGET = 1.2;
@@ -51,6 +52,8 @@ const { values: args } = parseArgs({
     warmup: { type: "string", default: "200" },
     "warm-rounds": { type: "string", default: "3" },
     "skip-profile": { type: "boolean", default: false },
+    /** Another Node binary for the functions' processes (e.g. Lambda's Node 24); default this one. */
+    node: { type: "string", default: process.execPath },
     print: { type: "boolean", default: false },
   },
 });
@@ -92,7 +95,7 @@ function runChild<T>(
 ): Promise<T & { spawnedAtMs: number }> {
   return new Promise((resolve, reject) => {
     const spawnedAtMs = performance.timeOrigin + performance.now();
-    const child: ChildProcess = spawn(process.execPath, [...nodeFlags, childScript, ...argv], {
+    const child: ChildProcess = spawn(args.node, [...nodeFlags, childScript, ...argv], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -243,7 +246,9 @@ try {
     // What Lambda sets for every function, traced or not; the X-Ray SDK and Powertools look at these.
     // The child sets `_X_AMZN_TRACE_ID` (Sampled=1) before each invocation, as the runtime does.
     AWS_LAMBDA_FUNCTION_NAME: "meridian-bench-http",
-    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    AWS_EXECUTION_ENV: `AWS_Lambda_nodejs${LAMBDA_NODE_MAJOR}.x`,
+    // As MeridianFunction deploys every function (each bundle file's map is read when the file loads).
+    NODE_OPTIONS: "--enable-source-maps",
     AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     LAMBDA_TASK_ROOT: join(workDir, "ours"),
     AWS_XRAY_DAEMON_ADDRESS: daemonAddress,
@@ -366,10 +371,14 @@ const extra = bytesByPackage(ours.bundle)
   .sort((a, b) => b.bytes - a.bytes)
   .slice(0, 10);
 
+const command = `npx tsx bench/cold-start.ts --runs ${runs} --requests ${requests} --warmup ${warmup} --warm-rounds ${warmRounds}${args.node === process.execPath ? "" : ` --node ${args.node}`}`;
+/** The functions' processes run `args.node`; the report names its version. */
+const childMachine = {
+  ...machine(),
+  node: execFileSync(args.node, ["--version"], { encoding: "utf8" }).trim(),
+};
 const lines = [
-  ...machineLines(
-    `npx tsx bench/cold-start.ts --runs ${runs} --requests ${requests} --warmup ${warmup} --warm-rounds ${warmRounds}`,
-  ),
+  ...machineLines(command, childMachine),
   `- ${runs} cold runs per handler, in rotating order; each a fresh \`node\` process; ${3} discarded warm-up runs each first`,
   "",
   "Cold path (ms; spawn → first response is measured from the parent's clock, the rest inside the child):",
@@ -469,9 +478,7 @@ const tracingRow = (label: string, value: (name: Variant["name"]) => number, dig
   return [label, off.toFixed(digits), on.toFixed(digits), `${(on / off).toFixed(2)}×`];
 };
 const tracingLines = [
-  ...machineLines(
-    `npx tsx bench/cold-start.ts --runs ${runs} --requests ${requests} --warmup ${warmup} --warm-rounds ${warmRounds}`,
-  ),
+  ...machineLines(command, childMachine),
   "- the same run as the block above: same bundle, same DynamoDB Local, the variants in rotating order",
   "",
   ...table(
