@@ -433,7 +433,7 @@ function profileTable(
   const rows = [...new Set([...left.keys(), ...right.keys()])]
     .map((name) => ({ name, left: left.get(name) ?? 0, right: right.get(name) ?? 0 }))
     .sort((x, y) => Math.abs(y.left - y.right) - Math.abs(x.left - x.right))
-    .slice(0, 15);
+    .slice(0, Number(process.env.BENCH_PROFILE_ROWS ?? 15));
   rows.push({ name: "**all sampled CPU**", left: sum(left), right: sum(right) });
   return table(
     ["owner", a, b, "difference"],

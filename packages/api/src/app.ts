@@ -1,4 +1,3 @@
-import { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import {
   type ApiKeyHasher,
   type ApiKeyStore,
@@ -61,7 +60,7 @@ export type MeridianApp = Hono<AppEnv>;
 export function createApp(deps: AppDeps): MeridianApp {
   const full: RouteDeps = { ...deps, clock: deps.clock ?? systemClock, ids: deps.ids ?? uuidV7Generator };
   const app = new Hono<AppEnv>();
-  const api = { app, registry: new OpenAPIRegistry() };
+  const api = { app, routes: [] };
   const onError = errorHandler(deps.logger);
 
   app.use(observeRequests({ logger: deps.logger, fromFrontDoor: deps.frontDoorRequestId }));

@@ -17,7 +17,6 @@ import {
   systemClock,
 } from "@meridian/core";
 import type { DynamoDBStreamHandler, Context as LambdaContext } from "aws-lambda";
-import { createRemoteJWKSet } from "jose";
 import type { DataConfig, MetricsJobConfig, OrderStreamConfig, RuntimeConfig } from "./config.ts";
 import { runMetricsJob } from "./metrics-job/publish.ts";
 import { processOrderBatch } from "./order-stream/process-batch.ts";
@@ -70,8 +69,7 @@ export function createMeridianApp(
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       adminGroup: config.jwt.adminGroup,
-      // Keys are fetched on first use and cached (jose refreshes them on an unknown kid).
-      keys: createRemoteJWKSet(new URL(`${config.jwt.issuer}/.well-known/jwks.json`)),
+      jwksUrl: new URL(`${config.jwt.issuer}/.well-known/jwks.json`),
     },
   });
 }

@@ -1,6 +1,6 @@
 import { DependencyUnavailableError, roleOf, TokenInvalidError, type UserPrincipal } from "@meridian/core";
 import { createMiddleware } from "hono/factory";
-import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
 import type { AppEnv } from "../env.ts";
 
 export interface JwtAuthOptions {
@@ -8,8 +8,11 @@ export interface JwtAuthOptions {
   issuer: string;
   /** The app client id: `client_id` of access tokens, `aud` of ID tokens. */
   audience: string;
-  /** Signing keys, usually `createRemoteJWKSet(new URL(issuer + "/.well-known/jwks.json"))`. */
-  keys: JWTVerifyGetKey;
+  /**
+   * Where the issuer publishes its signing keys (`<issuer>/.well-known/jwks.json`). Fetched on the first
+   * bearer token and cached; jose refreshes them when a token names an unknown key id.
+   */
+  jwksUrl: URL;
   /** Group whose members are admins. Default `admin`. */
   adminGroup?: string;
   /** Seconds of clock skew tolerated on `exp`/`iat`. Default 5. */
@@ -29,13 +32,20 @@ function audienceMatches(payload: JWTPayload, audience: string): boolean {
  * audience/client id. Sets `c.get("user")` with the role from the groups claim.
  */
 export function jwtAuth(options: JwtAuthOptions) {
+  // jose is loaded with the first bearer token, so API-key requests (and their cold starts) never load it.
+  let verifier: Promise<{ jose: typeof import("jose"); keys: JWTVerifyGetKey }> | undefined;
+  const load = () => {
+    verifier ??= import("jose").then((jose) => ({ jose, keys: jose.createRemoteJWKSet(options.jwksUrl) }));
+    return verifier;
+  };
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i.exec(header)?.[1];
     if (!token) throw new TokenInvalidError("Authorization: Bearer <token> is required");
+    const { jose, keys } = await load();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, options.keys, {
+      ({ payload } = await jose.jwtVerify(token, keys, {
         issuer: options.issuer,
         algorithms: ["RS256"],
         requiredClaims: ["exp", "sub", "token_use"],
@@ -43,7 +53,7 @@ export function jwtAuth(options: JwtAuthOptions) {
       }));
     } catch (error) {
       // A bad token is the client's problem; an unreachable JWKS endpoint is ours (503, retry).
-      if (error instanceof errors.JOSEError && error.code !== "ERR_JWKS_TIMEOUT")
+      if (error instanceof jose.errors.JOSEError && error.code !== "ERR_JWKS_TIMEOUT")
         throw new TokenInvalidError();
       throw new DependencyUnavailableError("token issuer", { cause: error });
     }

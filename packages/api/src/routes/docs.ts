@@ -1,7 +1,9 @@
-import { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import type { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ApiBuilder } from "./route.ts";
+
+type OpenApiDocument = ReturnType<OpenApiGeneratorV31["generateDocument"]>;
 
 type Operation = {
   summary?: string;
@@ -29,33 +31,45 @@ function operationHtml(
 </section>`;
 }
 
-/** `GET /openapi.json` (OpenAPI 3.1 from the route schemas) and a self-contained reference page at `/docs`. */
-export function docsRoutes({ app, registry }: ApiBuilder) {
-  registry.registerComponent("securitySchemes", "ApiKey", {
-    type: "apiKey",
-    in: "header",
-    name: "x-api-key",
-  });
-  registry.registerComponent("securitySchemes", "Bearer", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-    description: "An ID or access token from the Cognito user pool (locally: `npm run -s token`).",
-  });
+/**
+ * `GET /openapi.json` (OpenAPI 3.1 from the route schemas) and a self-contained reference page at `/docs`.
+ * The generator is imported and run on the first of these requests, not when the app is built: a Lambda
+ * cold start serving `POST /epoch` neither loads nor runs it.
+ */
+export function docsRoutes({ app, routes }: ApiBuilder) {
   const info = {
     title: "Meridian API",
     version: "0.2.0",
     description: "Record and read timestamps; a catalog and orders processed from a DynamoDB stream.",
   };
-  let document: ReturnType<OpenApiGeneratorV31["generateDocument"]> | undefined;
+  let document: Promise<OpenApiDocument> | undefined;
   const openapi = () => {
-    document ??= new OpenApiGeneratorV31(registry.definitions).generateDocument({ openapi: "3.1.0", info });
+    document ??= import("@asteasolutions/zod-to-openapi").then(({ OpenAPIRegistry, OpenApiGeneratorV31 }) => {
+      const registry = new OpenAPIRegistry();
+      registry.registerComponent("securitySchemes", "ApiKey", {
+        type: "apiKey",
+        in: "header",
+        name: "x-api-key",
+      });
+      registry.registerComponent("securitySchemes", "Bearer", {
+        type: "http",
+        scheme: "bearer",
+        bearerFormat: "JWT",
+        description: "An ID or access token from the Cognito user pool (locally: `npm run -s token`).",
+      });
+      for (const route of routes) registry.registerPath(route);
+      return new OpenApiGeneratorV31(registry.definitions).generateDocument({ openapi: "3.1.0", info });
+    });
+    // A failed generation is not kept: the next request tries again.
+    document.catch(() => {
+      document = undefined;
+    });
     return document;
   };
 
-  app.get("/openapi.json", (c) => c.json(openapi()));
-  app.get("/docs", (c) => {
-    const doc = openapi();
+  app.get("/openapi.json", async (c) => c.json(await openapi()));
+  app.get("/docs", async (c) => {
+    const doc = await openapi();
     const sections = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
       Object.entries(item as Record<string, Operation>).map(([method, op]) =>
         operationHtml(method, path, op),

@@ -1,16 +1,15 @@
-import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { Handler, Hono } from "hono";
 import * as z from "zod";
 import type { AppEnv } from "../env.ts";
 
 /**
- * The app under construction and the registry its routes are documented in. The registry only collects
- * definitions; the OpenAPI document is generated from it on the first `GET /openapi.json` or `/docs`, so
- * serving `POST /epoch` never loads or runs the generator.
+ * The app under construction and the definitions of its routes, from which the OpenAPI document is
+ * generated on the first `GET /openapi.json` or `/docs` (see `docsRoutes`).
  */
 export interface ApiBuilder {
   app: Hono<AppEnv>;
-  registry: OpenAPIRegistry;
+  routes: RouteConfig[];
 }
 
 /**
@@ -18,8 +17,8 @@ export interface ApiBuilder {
  * document cannot drift from what is served. Validation is done by the route's own middleware
  * (`jsonBody`, `parseInput`) exactly once.
  */
-export function mount({ app, registry }: ApiBuilder, route: RouteConfig, ...handlers: Handler<AppEnv>[]) {
-  registry.registerPath(route);
+export function mount({ app, routes }: ApiBuilder, route: RouteConfig, ...handlers: Handler<AppEnv>[]) {
+  routes.push(route);
   const path = route.path.replace(/\{(\w+)\}/g, ":$1");
   // Hono types handler chains as fixed tuples; a chain of any length is what it runs.
   app.on(route.method.toUpperCase(), path, ...(handlers as [Handler<AppEnv>]));
