@@ -31,6 +31,7 @@ const server = createServer((req, res) => {
             epoch: { N: String(epoch) },
             ip: { S: ip },
           },
+          ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
       res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ id, epoch, ip }));

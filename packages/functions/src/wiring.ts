@@ -1,4 +1,5 @@
 import {
+  createCommandClient,
   createDocumentClient,
   DynamoApiKeyStore,
   DynamoCatalogStore,
@@ -37,12 +38,16 @@ export interface Telemetry {
 export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId"> &
   Pick<Telemetry, "logger" | "tracing">;
 
-function documentClient(config: DataConfig, tracing: Tracing = noTracing) {
-  return createDocumentClient({
+function clientOptions(config: DataConfig, tracing: Tracing = noTracing) {
+  return {
     endpoint: config.dynamodbEndpoint,
     region: config.region,
-    instrument: (client) => tracing.captureClient(client),
-  });
+    instrument: <C>(client: C) => tracing.captureClient(client),
+  };
+}
+
+function documentClient(config: DataConfig, tracing?: Tracing) {
+  return createDocumentClient(clientOptions(config, tracing));
 }
 
 /**
@@ -58,7 +63,9 @@ export function createMeridianApp(
   return createApp({
     ...deps,
     logger: frontDoor.logger ?? createLogger({ service: SERVICE.http, level: config.logLevel }),
-    epochs: new DynamoEpochStore(db, config.tables.epochs),
+    epochs: new DynamoEpochStore(db, config.tables.epochs, {
+      commands: createCommandClient(clientOptions(config, tracing)),
+    }),
     apiKeys: new DynamoApiKeyStore(db, config.tables.apiKeys),
     catalog: new DynamoCatalogStore(db, config.tables.catalog),
     orders: new DynamoOrderStore(db, config.tables.orders, config.tables.catalog),

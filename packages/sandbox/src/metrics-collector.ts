@@ -19,18 +19,20 @@ export interface CollectedMetric {
  * metric and dimension set, the latest value and running aggregates (served at `GET /_sandbox/metrics`).
  */
 export class MetricsCollector {
-  readonly #metrics = new Map<string, CollectedMetric>();
+  readonly #metrics = new Map<string, CollectedMetric & { at: number }>();
 
   readonly sink: MetricsSink = (document: EmfDocument) => {
-    const updatedAt = new Date(document._aws.Timestamp).toISOString();
+    // Runs for every HTTP request in the sandbox: plain loops, and the ISO date only for new metrics or
+    // when the timestamp moved (it is read far less often than it is written).
+    const timestamp = document._aws.Timestamp;
     for (const directive of document._aws.CloudWatchMetrics) {
       for (const dimensionSet of directive.Dimensions) {
-        const values = dimensionSet.map((key) => String(document[key]));
-        const dimensions = Object.fromEntries(dimensionSet.map((key, i) => [key, values[i] as string]));
+        let dimensionKey = directive.Namespace;
+        for (const key of dimensionSet) dimensionKey += `\0${String(document[key])}`;
         for (const metric of directive.Metrics) {
           const value = Number(document[metric.Name]);
           if (!Number.isFinite(value)) continue;
-          const key = `${directive.Namespace}\0${metric.Name}\0${values.join("\0")}`;
+          const key = `${metric.Name}\0${dimensionKey}`;
           const seen = this.#metrics.get(key);
           if (seen) {
             seen.last = value;
@@ -38,8 +40,13 @@ export class MetricsCollector {
             seen.count += 1;
             if (value < seen.min) seen.min = value;
             if (value > seen.max) seen.max = value;
-            seen.updatedAt = updatedAt;
+            if (seen.at !== timestamp) {
+              seen.at = timestamp;
+              seen.updatedAt = new Date(timestamp).toISOString();
+            }
           } else {
+            const dimensions: Record<string, string> = {};
+            for (const name of dimensionSet) dimensions[name] = String(document[name]);
             this.#metrics.set(key, {
               namespace: directive.Namespace,
               name: metric.Name,
@@ -50,7 +57,8 @@ export class MetricsCollector {
               count: 1,
               min: value,
               max: value,
-              updatedAt,
+              updatedAt: new Date(timestamp).toISOString(),
+              at: timestamp,
             });
           }
         }
@@ -59,6 +67,8 @@ export class MetricsCollector {
   };
 
   snapshot(): CollectedMetric[] {
-    return [...this.#metrics.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.#metrics.values()]
+      .map(({ at: _at, ...metric }) => metric)
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 }

@@ -13,8 +13,7 @@ export interface DynamoClientOptions {
   instrument?: (client: DynamoDBClient) => DynamoDBClient;
 }
 
-/** One document client per process, created at cold start and reused by every request. */
-export function createDocumentClient(options: DynamoClientOptions = {}): DynamoDBDocumentClient {
+function clientConfig(options: DynamoClientOptions): DynamoDBClientConfig {
   const config: DynamoDBClientConfig = { maxAttempts: 3 };
   if (options.region) config.region = options.region;
   if (options.endpoint) {
@@ -23,8 +22,25 @@ export function createDocumentClient(options: DynamoClientOptions = {}): DynamoD
     // DynamoDB Local accepts any credentials; fixed ones keep the sandbox independent of ~/.aws.
     config.credentials = { accessKeyId: "local", secretAccessKey: "local" };
   }
-  const client = new DynamoDBClient(config);
+  return config;
+}
+
+/** One document client per process, created at cold start and reused by every request. */
+export function createDocumentClient(options: DynamoClientOptions = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(clientConfig(options));
   return DynamoDBDocumentClient.from(options.instrument?.(client) ?? client, {
     marshallOptions: { removeUndefinedValues: true },
   });
+}
+
+/**
+ * A low-level client for hand-marshalled commands on the hot path (the epoch PutItem). It sets the SDK's
+ * `cacheMiddleware`: each command class's middleware stack is resolved once instead of on every send,
+ * about 100 µs less CPU per call (measured with `bench/epoch-post.ts`'s servers: 603 -> 487 µs per
+ * request). lib-dynamodb refuses that option, so the document client keeps its own client; nothing may add
+ * middleware to a single command sent through this one.
+ */
+export function createCommandClient(options: DynamoClientOptions = {}): DynamoDBClient {
+  const client = new DynamoDBClient({ ...clientConfig(options), cacheMiddleware: true });
+  return options.instrument?.(client) ?? client;
 }

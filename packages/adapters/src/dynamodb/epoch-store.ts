@@ -1,4 +1,4 @@
-import { type AttributeValue, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
   DependencyUnavailableError,
@@ -40,12 +40,27 @@ function fromItem(item: Record<string, unknown>): Epoch {
   return epoch;
 }
 
+export interface EpochStoreOptions {
+  /**
+   * Client for the hot-path PutItem, from `createCommandClient` (the SDK reuses each command's resolved
+   * middleware). Default: the document client.
+   */
+  commands?: DynamoDBClient;
+  nowMs?: () => number;
+}
+
 export class DynamoEpochStore implements EpochStore {
+  private readonly commands: Pick<DynamoDBClient, "send">;
+  private readonly nowMs: () => number;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly nowMs: () => number = Date.now,
-  ) {}
+    options: EpochStoreOptions = {},
+  ) {
+    this.commands = options.commands ?? db;
+    this.nowMs = options.nowMs ?? Date.now;
+  }
 
   /** The hot path (10,000/s by design): the item is marshalled by hand and sent as a plain PutItem. */
   async put(epoch: Epoch): Promise<void> {
@@ -57,7 +72,7 @@ export class DynamoEpochStore implements EpochStore {
     };
     if (epoch.label !== undefined) Item.label = { S: epoch.label };
     await dynamo(() =>
-      this.db.send(
+      this.commands.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item,
