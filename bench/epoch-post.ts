@@ -103,8 +103,15 @@ try {
   await ensureTables(db, tableNames(prefix));
   const sandbox = await launch(here("servers/sandbox-server.ts"), [engine.endpoint, prefix]);
   const bare = await launch(here("servers/bare-put-server.ts"), [engine.endpoint, tableNames(prefix).epochs]);
+  // Reference only: the bare server with the SDK's cacheMiddleware, which the sandbox's hot path uses.
+  const cached = await launch(here("servers/bare-put-server.ts"), [
+    engine.endpoint,
+    tableNames(prefix).epochs,
+    "--cache-middleware",
+  ]);
   const [sandboxUrl, apiKey] = sandbox.words as [string, string];
   const [bareUrl] = bare.words as [string];
+  const [cachedUrl] = cached.words as [string];
 
   // Warm both (JIT, connection pools, DynamoDB Local's own warm-up) before measuring.
   await autocannon({
@@ -115,33 +122,43 @@ try {
     duration: 3,
   });
   await autocannon({ url: `${bareUrl}/epoch`, method: "POST", connections, duration: 3 });
+  await autocannon({ url: `${cachedUrl}/epoch`, method: "POST", connections, duration: 3 });
 
   const ours: Awaited<ReturnType<typeof load>>[] = [];
   const base: Awaited<ReturnType<typeof load>>[] = [];
+  const reference: Awaited<ReturnType<typeof load>>[] = [];
   for (let round = 1; round <= rounds; round++) {
     // Alternate who goes first, so a drift of the engine's speed does not favour one side.
     if (round % 2 === 1) {
       base.push(await load(bareUrl, {}));
       ours.push(await load(sandboxUrl, { "x-api-key": apiKey }));
+      reference.push(await load(cachedUrl, {}));
     } else {
+      reference.push(await load(cachedUrl, {}));
       ours.push(await load(sandboxUrl, { "x-api-key": apiKey }));
       base.push(await load(bareUrl, {}));
     }
     console.error(
-      `round ${round}: bare ${base.at(-1)?.rps} req/s p99 ${base.at(-1)?.p99} ms | sandbox ${ours.at(-1)?.rps} req/s p99 ${ours.at(-1)?.p99} ms`,
+      `round ${round}: bare ${base.at(-1)?.rps} req/s p99 ${base.at(-1)?.p99} ms | sandbox ${ours.at(-1)?.rps} req/s p99 ${ours.at(-1)?.p99} ms | bare+cacheMiddleware ${reference.at(-1)?.rps} req/s p99 ${reference.at(-1)?.p99} ms`,
     );
   }
   const summary = {
     bare: { rps: median(base.map((r) => r.rps)), p99: median(base.map((r) => r.p99)) },
     sandbox: { rps: median(ours.map((r) => r.rps)), p99: median(ours.map((r) => r.p99)) },
+    bareCacheMiddleware: {
+      rps: median(reference.map((r) => r.rps)),
+      p99: median(reference.map((r) => r.p99)),
+    },
   };
   const serverMemory = {
     sandboxMiB: rssMiB(sandbox.child.pid),
     bareMiB: rssMiB(bare.child.pid),
+    bareCacheMiddlewareMiB: rssMiB(cached.child.pid),
     dynamodbLocalMiB: rssMiB(engine.pid),
   };
   sandbox.child.kill("SIGTERM");
   bare.child.kill("SIGTERM");
+  cached.child.kill("SIGTERM");
   db.destroy();
   await engine.stop();
 
@@ -150,12 +167,17 @@ try {
     JSON.stringify(
       {
         settings: { connections, durationSeconds: duration, rounds },
-        rounds: { bare: base, sandbox: ours },
+        rounds: { bare: base, sandbox: ours, bareCacheMiddleware: reference },
         median: summary,
         // Each round's ratio compares two runs measured back to back; the median of those is the figure.
         ratios: {
           throughput: round2(median(ours.map((r, i) => r.rps / (base[i]?.rps ?? Number.NaN)))),
           p99: round2(median(ours.map((r, i) => r.p99 / (base[i]?.p99 ?? Number.NaN)))),
+        },
+        // The same figures against the bare server with cacheMiddleware (reference, not the target).
+        ratiosVsBareCacheMiddleware: {
+          throughput: round2(median(ours.map((r, i) => r.rps / (reference[i]?.rps ?? Number.NaN)))),
+          p99: round2(median(ours.map((r, i) => r.p99 / (reference[i]?.p99 ?? Number.NaN)))),
         },
         memoryAfterLoad: serverMemory,
         sandboxStartup: startup,

@@ -8,11 +8,13 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 
-const [endpoint, table] = process.argv.slice(2);
+const [endpoint, table, option] = process.argv.slice(2);
 const db = new DynamoDBClient({
   endpoint,
   region: "us-east-1",
   credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  // `--cache-middleware`: the SDK option the sandbox's hot-path client sets; a reference, not the baseline.
+  cacheMiddleware: option === "--cache-middleware",
 });
 
 const server = createServer((req, res) => {

@@ -64,7 +64,7 @@ export function createMeridianApp(
     ...deps,
     logger: frontDoor.logger ?? createLogger({ service: SERVICE.http, level: config.logLevel }),
     epochs: new DynamoEpochStore(db, config.tables.epochs, {
-      commands: createCommandClient(clientOptions(config, tracing)),
+      commands: createCommandClient(clientOptions(config, tracing), db),
     }),
     apiKeys: new DynamoApiKeyStore(db, config.tables.apiKeys),
     catalog: new DynamoCatalogStore(db, config.tables.catalog),
