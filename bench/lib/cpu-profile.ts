@@ -49,7 +49,8 @@ export function selfTimeByOwner(
   const bundleDir = dirname(fileURLToPath(bundleUrl));
   const maps = new Map<string, SourceMap | undefined>();
   const mapOf = (url: string): SourceMap | undefined => {
-    if (!url.startsWith("file:") || relative(bundleDir, fileURLToPath(url)).startsWith("..")) return undefined;
+    if (!url.startsWith("file:") || relative(bundleDir, fileURLToPath(url)).startsWith(".."))
+      return undefined;
     if (!maps.has(url)) {
       const mapFile = `${fileURLToPath(url)}.map`;
       maps.set(

@@ -14,12 +14,13 @@ import { synthStage } from "./helpers.ts";
  */
 const INVOKE = `
 const { handler } = await import(process.argv[1]);
+const path = process.argv[2];
 const event = {
-  version: "2.0", routeKey: "$default", rawPath: "/openapi.json", rawQueryString: "",
+  version: "2.0", routeKey: "$default", rawPath: path, rawQueryString: "",
   headers: { accept: "application/json", host: "example.execute-api.eu-west-1.amazonaws.com" },
   requestContext: {
     requestId: "req-1", domainName: "example.execute-api.eu-west-1.amazonaws.com", stage: "$default",
-    http: { method: "GET", path: "/openapi.json", protocol: "HTTP/1.1", sourceIp: "192.0.2.1", userAgent: "test" },
+    http: { method: "GET", path, protocol: "HTTP/1.1", sourceIp: "192.0.2.1", userAgent: "test" },
   },
   isBase64Encoded: false,
 };
@@ -41,14 +42,19 @@ const HTTP_ENV = {
 };
 
 /** Starts the function in `dir` and invokes it once; the response, or the process's exit status and stderr. */
-function invoke(dir: string, env: Record<string, string> = {}) {
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", INVOKE, join(dir, "index.mjs")], {
-    env: { PATH: process.env.PATH, ...HTTP_ENV, ...env },
-    // Outside the repository: no node_modules to fall back on, so every import must be in the asset.
-    cwd: dir,
-    encoding: "utf8",
-    timeout: 20_000,
-  });
+/** GETs `path` from the function in `dir`; `/openapi.json` (the default) loads the generator's lazy chunk. */
+function invoke(dir: string, env: Record<string, string> = {}, path = "/openapi.json") {
+  const run = spawnSync(
+    process.execPath,
+    ["--input-type=module", "-e", INVOKE, join(dir, "index.mjs"), path],
+    {
+      env: { PATH: process.env.PATH, ...HTTP_ENV, ...env },
+      // Outside the repository: no node_modules to fall back on, so every import must be in the asset.
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 20_000,
+    },
+  );
   // The app writes its access log line to stdout too; the result comes after it.
   const at = run.stdout.lastIndexOf("RESULT ");
   const response =
@@ -177,8 +183,8 @@ describe("the bundled HTTP handler", () => {
     for (const file of lazy) rmSync(join(copy, file));
 
     // Act
-    const off = invoke(copy);
-    const onWithoutChunk = invoke(copy, { TRACING_ENABLED: "true" });
+    const off = invoke(copy, {}, "/health");
+    const onWithoutChunk = invoke(copy, { TRACING_ENABLED: "true" }, "/health");
     const on = invoke(dir, { TRACING_ENABLED: "true" });
 
     // Assess

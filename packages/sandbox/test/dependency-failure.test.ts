@@ -1,5 +1,4 @@
-import { ProvisionedThroughputExceededException, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBClient, ProvisionedThroughputExceededException, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { tableNames } from "@meridian/adapters";
 import { createLogger } from "@meridian/core";
 import { createMeridianApp } from "@meridian/functions";
@@ -49,7 +48,7 @@ describe("when DynamoDB fails", () => {
   });
 
   it("never acknowledges a write that DynamoDB throttled", async () => {
-    mock = mockClient(DynamoDBDocumentClient);
+    mock = mockClient(DynamoDBClient);
     mock.on(PutItemCommand).rejects(
       new ProvisionedThroughputExceededException({
         message: "Rate exceeded for table x-epochs",
@@ -67,7 +66,7 @@ describe("when DynamoDB fails", () => {
   });
 
   it("answers 500 with a generic message for an unexpected failure", async () => {
-    mock = mockClient(DynamoDBDocumentClient);
+    mock = mockClient(DynamoDBClient);
     mock.on(PutItemCommand).rejects(new Error("ResourceNotFoundException: table x-epochs missing"));
     const { app } = await appOn("http://127.0.0.1:1");
 
