@@ -1,4 +1,8 @@
-import { DynamoDBClient, ProvisionedThroughputExceededException, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { tableNames } from "@meridian/adapters";
 import { createLogger } from "@meridian/core";
 import { createMeridianApp } from "@meridian/functions";
