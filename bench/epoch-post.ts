@@ -55,14 +55,40 @@ function rssMiB(pid: number | undefined): number {
   return Math.round(kb / 1024);
 }
 
-async function load(url: string, headers: Record<string, string>) {
+/** CPU time (user + system) a process has used so far, in µs, from /proc (clock ticks of 10 ms). */
+function cpuMicros(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/**
+ * One run against one server. Besides req/s and p99: the CPU each request cost the server and DynamoDB
+ * Local (the two share the machine's cores with the load generator, so CPU per request is what bounds the
+ * throughput; it varies less between rounds than req/s).
+ */
+async function load(url: string, headers: Record<string, string>, serverPid?: number, enginePid?: number) {
+  const [server0, engine0] = [cpuMicros(serverPid), cpuMicros(enginePid)];
   const result = await autocannon({ url: `${url}/epoch`, method: "POST", headers, connections, duration });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p99: result.latency.p99, count: result.requests.total };
+  const count = result.requests.total;
+  return {
+    rps: result.requests.average,
+    p99: result.latency.p99,
+    count,
+    serverCpuUs: Math.round((cpuMicros(serverPid) - server0) / count),
+    engineCpuUs: Math.round((cpuMicros(enginePid) - engine0) / count),
+  };
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+const medians = (runs: Awaited<ReturnType<typeof load>>[]) => ({
+  rps: median(runs.map((r) => r.rps)),
+  p99: median(runs.map((r) => r.p99)),
+  serverCpuUs: median(runs.map((r) => r.serverCpuUs)),
+  engineCpuUs: median(runs.map((r) => r.engineCpuUs)),
+});
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function startupAndMemory() {
@@ -134,26 +160,26 @@ try {
   for (let round = 1; round <= rounds; round++) {
     // Alternate who goes first, so a drift of the engine's speed does not favour one side.
     if (round % 2 === 1) {
-      base.push(await load(bareUrl, {}));
-      ours.push(await load(sandboxUrl, { "x-api-key": apiKey }));
-      if (cachedUrl) reference.push(await load(cachedUrl, {}));
+      base.push(await load(bareUrl, {}, bare.child.pid, engine.pid));
+      ours.push(await load(sandboxUrl, { "x-api-key": apiKey }, sandbox.child.pid, engine.pid));
+      if (cachedUrl) reference.push(await load(cachedUrl, {}, cached?.child.pid, engine.pid));
     } else {
-      if (cachedUrl) reference.push(await load(cachedUrl, {}));
-      ours.push(await load(sandboxUrl, { "x-api-key": apiKey }));
-      base.push(await load(bareUrl, {}));
+      if (cachedUrl) reference.push(await load(cachedUrl, {}, cached?.child.pid, engine.pid));
+      ours.push(await load(sandboxUrl, { "x-api-key": apiKey }, sandbox.child.pid, engine.pid));
+      base.push(await load(bareUrl, {}, bare.child.pid, engine.pid));
     }
+    const show = (r?: Awaited<ReturnType<typeof load>>) =>
+      `${r?.rps} req/s p99 ${r?.p99} ms, CPU/request ${r?.serverCpuUs} µs + DynamoDB Local ${r?.engineCpuUs} µs`;
     console.error(
-      `round ${round}: bare ${base.at(-1)?.rps} req/s p99 ${base.at(-1)?.p99} ms | sandbox ${ours.at(-1)?.rps} req/s p99 ${ours.at(-1)?.p99} ms${reference.length ? ` | bare+cacheMiddleware ${reference.at(-1)?.rps} req/s p99 ${reference.at(-1)?.p99} ms` : ""}`,
+      `round ${round}: bare ${show(base.at(-1))} | sandbox ${show(ours.at(-1))}${reference.length ? ` | bare+cacheMiddleware ${show(reference.at(-1))}` : ""}`,
     );
   }
   const summary = {
-    bare: { rps: median(base.map((r) => r.rps)), p99: median(base.map((r) => r.p99)) },
-    sandbox: { rps: median(ours.map((r) => r.rps)), p99: median(ours.map((r) => r.p99)) },
-    bareCacheMiddleware: {
-      rps: median(reference.map((r) => r.rps)),
-      p99: median(reference.map((r) => r.p99)),
-    },
+    bare: medians(base),
+    sandbox: medians(ours),
+    ...(reference.length > 0 && { bareCacheMiddleware: medians(reference) }),
   };
+
   const serverMemory = {
     sandboxMiB: rssMiB(sandbox.child.pid),
     bareMiB: rssMiB(bare.child.pid),
