@@ -4,7 +4,7 @@ import { noTracing } from "./tracing.ts";
 
 type Subsegment = NonNullable<Parameters<Parameters<Tracer["provider"]["captureAsyncFunc"]>[1]>[0]>;
 
-/** The subsegment name Powertools gives the handler (`## ${_HANDLER}`); CDK's NodejsFunction uses this handler. */
+/** The subsegment name Powertools gives the handler (`## ${_HANDLER}`); MeridianFunction deploys this handler. */
 const HANDLER_SUBSEGMENT = "## index.handler";
 
 function annotate(subsegment: Subsegment | undefined, annotations: Annotations = {}) {
