@@ -163,7 +163,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         service,
         level: options.logLevel,
         sink: (entry) => {
-          if ("_aws" in entry) metricsSink(entry as unknown as EmfDocument);
+          // The log sink prints the line; `printMetrics` would print the same JSON a second time.
+          if (Array.isArray((entry._aws as { CloudWatchMetrics?: unknown } | undefined)?.CloudWatchMetrics)) {
+            const document = entry as unknown as EmfDocument;
+            collector.sink(document);
+            options.metricsSink?.(document);
+          }
           logSink(entry);
         },
       }),

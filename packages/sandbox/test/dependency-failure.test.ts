@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   DynamoDBClient,
   ProvisionedThroughputExceededException,
@@ -7,19 +9,20 @@ import { tableNames } from "@meridian/adapters";
 import { createLogger } from "@meridian/core";
 import { createMeridianApp } from "@meridian/functions";
 import { mockClient } from "aws-sdk-client-mock";
+import { generateKeyPair, SignJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../src/dynamodb-local.ts";
 import { memoryLog } from "./support.ts";
 
 const SECRET = "s".repeat(40);
 
-async function appOn(endpoint: string) {
+async function appOn(endpoint: string, issuer = "http://127.0.0.1:1/issuer") {
   const log = memoryLog();
   const logger = createLogger({ service: "http", sink: log });
   const app = createMeridianApp(
     {
       tables: tableNames("x"),
-      jwt: { issuer: "http://127.0.0.1:1/issuer", audience: "test", adminGroup: "admin" },
+      jwt: { issuer, audience: "test", adminGroup: "admin" },
       appSecret: SECRET,
       dynamodbEndpoint: endpoint,
       apiKeyCacheTtlMs: 0,
@@ -80,5 +83,28 @@ describe("when DynamoDB fails", () => {
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error).toMatchObject({ code: "INTERNAL", message: "Internal server error" });
     expect(JSON.stringify(body)).not.toContain("x-epochs");
+  });
+
+  it("answers 503, not 401, while the token issuer's key set cannot be fetched", async () => {
+    const issuerDown = createServer((_req, res) => res.writeHead(503).end("maintenance"));
+    await new Promise<void>((resolve) => issuerDown.listen(0, "127.0.0.1", resolve));
+    try {
+      const issuer = `http://127.0.0.1:${(issuerDown.address() as AddressInfo).port}/issuer`;
+      const { app } = await appOn("http://127.0.0.1:1", issuer);
+      const { privateKey } = await generateKeyPair("RS256");
+      const token = await new SignJWT({ token_use: "access", client_id: "test" })
+        .setProtectedHeader({ alg: "RS256", kid: "k1" })
+        .setIssuer(issuer)
+        .setSubject("customer-1")
+        .setExpirationTime("5m")
+        .sign(privateKey);
+
+      const res = await app.request("/orders", { headers: { authorization: `Bearer ${token}` } });
+
+      expect(res.status).toBe(503);
+      expect(res.headers.get("retry-after")).toBe("1");
+    } finally {
+      await new Promise((resolve) => issuerDown.close(resolve));
+    }
   });
 });

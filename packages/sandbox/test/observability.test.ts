@@ -10,6 +10,7 @@ import {
 import {
   createLogger,
   type EmfDocument,
+  emfDocument,
   type LogEntry,
   MetricsEmitter,
   type Order,
@@ -229,6 +230,65 @@ describe("a failing request's logs", () => {
       expect(text).not.toContain(leaked);
     }
     expect(text).toContain(REDACTED);
+  });
+
+  it("scrubs a nested object even when it has an `_aws` key", () => {
+    const entries: LogEntry[] = [];
+    const logger = createLogger({ service: "t", sink: (e) => entries.push(e) });
+
+    logger.warn("odd body", {
+      body: { _aws: { token: "mrd_0123456789abcdefghij", note: "Bearer abc.def.ghi" } },
+    });
+
+    const text = JSON.stringify(entries);
+    expect(text).not.toContain("mrd_0123456789abcdefghij");
+    expect(text).not.toContain("abc.def.ghi");
+  });
+
+  it("keeps a metrics entry's metric names, scrubs its other fields, and writes it at any log level", () => {
+    const entries: LogEntry[] = [];
+    const logger = createLogger({ service: "t", level: "ERROR", sink: (e) => entries.push(e) });
+
+    logger.info("dropped below the level");
+    logger.metrics(
+      "request",
+      emfDocument(
+        [{ dimensions: { service: "t" }, metrics: [{ name: "TokensIssued", value: 2, unit: "Count" }] }],
+        {
+          properties: { authorization: "Basic xyz", requestId: "mrd_0123456789abcdefghij" },
+        },
+      ),
+    );
+
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ level: "INFO", message: "request", TokensIssued: 2, service: "t" });
+    expect(entries[0]).toMatchObject({ authorization: REDACTED, requestId: REDACTED });
+    expect(emfProblems(entries[0] as unknown as EmfDocument)).toEqual([]);
+  });
+
+  it("writes each request's metrics when the app logs only errors", async () => {
+    const entries: LogEntry[] = [];
+    const app = createMeridianApp(
+      {
+        tables: tableNames("quiet"),
+        appSecret: "q".repeat(40),
+        dynamodbEndpoint: `http://127.0.0.1:${await freePort()}`,
+        apiKeyCacheTtlMs: 0,
+        jwt: { issuer: "http://127.0.0.1:1/issuer", audience: "a", adminGroup: "admin" },
+      },
+      {
+        clientIp: () => "192.0.2.1",
+        logger: createLogger({ service: "http", level: "ERROR", sink: (entry) => entries.push(entry) }),
+      },
+    );
+
+    const res = await app.request("/health", { headers: { "x-request-id": "mrd_0123456789abcdefghij" } });
+
+    expect(res.status).toBe(200);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ message: "request", route: "/health", Requests: 1, Errors: 0 });
+    // A credential sent as a request id is echoed to its sender but never logged.
+    expect(JSON.stringify(entries)).not.toContain("mrd_0123456789abcdefghij");
   });
 });
 

@@ -39,7 +39,8 @@ export function createDocumentClient(options: DynamoClientOptions = {}): DynamoD
  * about 100 µs less CPU per call (measured with `bench/epoch-post.ts`'s servers: 603 -> 487 µs per
  * request). lib-dynamodb refuses that option, so the document client keeps its own client; nothing may add
  * middleware to a single command sent through this one. Given `sharing`, it sends through that client's
- * connection pool, so a cold start opens one connection to DynamoDB, not two.
+ * connection pool, so a cold start opens one connection to DynamoDB, not two; the pool then belongs to
+ * `sharing`: destroy that client, not this one (either's `destroy()` closes the shared pool).
  */
 export function createCommandClient(
   options: DynamoClientOptions = {},

@@ -26,6 +26,8 @@ function audienceMatches(payload: JWTPayload, audience: string): boolean {
   return false;
 }
 
+const ISSUER_FAILURES = new Set(["ERR_JWKS_TIMEOUT", "ERR_JOSE_GENERIC", "ERR_JWKS_INVALID"]);
+
 /**
  * Verifies `Authorization: Bearer <jwt>` in the app itself (so it works behind any front door): RS256
  * signature from the issuer's JWKS (`alg: none` and HMAC are refused), issuer, expiry, token use and
@@ -35,14 +37,26 @@ export function jwtAuth(options: JwtAuthOptions) {
   // jose is loaded with the first bearer token, so API-key requests (and their cold starts) never load it.
   let verifier: Promise<{ jose: typeof import("jose"); keys: JWTVerifyGetKey }> | undefined;
   const load = () => {
-    verifier ??= import("jose").then((jose) => ({ jose, keys: jose.createRemoteJWKSet(options.jwksUrl) }));
+    if (!verifier) {
+      verifier = import("jose").then((jose) => ({ jose, keys: jose.createRemoteJWKSet(options.jwksUrl) }));
+      // A failed load is not kept: the next request tries again.
+      verifier.catch(() => {
+        verifier = undefined;
+      });
+    }
     return verifier;
   };
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i.exec(header)?.[1];
     if (!token) throw new TokenInvalidError("Authorization: Bearer <token> is required");
-    const { jose, keys } = await load();
+    let loaded: Awaited<ReturnType<typeof load>>;
+    try {
+      loaded = await load();
+    } catch (error) {
+      throw new DependencyUnavailableError("token verifier", { cause: error });
+    }
+    const { jose, keys } = loaded;
     let payload: JWTPayload;
     try {
       ({ payload } = await jose.jwtVerify(token, keys, {
@@ -52,8 +66,9 @@ export function jwtAuth(options: JwtAuthOptions) {
         clockTolerance: options.clockToleranceSeconds ?? 5,
       }));
     } catch (error) {
-      // A bad token is the client's problem; an unreachable JWKS endpoint is ours (503, retry).
-      if (error instanceof jose.errors.JOSEError && error.code !== "ERR_JWKS_TIMEOUT")
+      // A bad token is the client's problem; an issuer whose key set cannot be fetched or read is ours
+      // (503, retry): a timeout, an answer other than 200 or not JSON (jose's generic error), a malformed set.
+      if (error instanceof jose.errors.JOSEError && !ISSUER_FAILURES.has(error.code))
         throw new TokenInvalidError();
       throw new DependencyUnavailableError("token issuer", { cause: error });
     }

@@ -29,7 +29,8 @@ const CLIENT_ID = /^[\w.:=-]{1,200}$/;
  * After (errors included): ONE log entry that is also the request's EMF metrics document: the access log
  * fields, the route's request count, 4xx/5xx counts and latency under `{service, route}`, and any business
  * counts the route added with `countMetric` (plus `ColdStart`) under `{service}`. One line per request
- * instead of one per metric costs a third of the writes. The route is the pattern (`/epochs/:id`), never
+ * instead of one per metric costs a third of the writes. It is written whatever `LOG_LEVEL` says
+ * (`logger.metrics`): metrics do not depend on the log level. The route is the pattern (`/epochs/:id`), never
  * the raw path, so metric dimensions stay low-cardinality.
  */
 export function observeRequests(options: ObserveOptions) {
@@ -52,7 +53,7 @@ export function observeRequests(options: ObserveOptions) {
     const coldStart = takeColdStart();
     if (coldStart) counts.push({ name: BusinessMetric.ColdStart, value: 1, unit: "Count" });
     const fields = { requestId, method: c.req.method, path: c.req.path, route, status, latencyMs, coldStart };
-    logger.info(
+    logger.metrics(
       "request",
       emfDocument(
         [

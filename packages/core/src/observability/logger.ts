@@ -1,3 +1,5 @@
+import type { EmfDocument } from "./emf.ts";
+
 /**
  * Structured logs: one JSON object per event with level, timestamp, service, function, cold start and
  * the caller's fields. Values that look like credentials (API keys, JWTs, bearer tokens) and fields
@@ -25,6 +27,12 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /**
+   * Writes an INFO entry that is also an EMF document (from `emfDocument`): its fields scrubbed like any
+   * entry's, its dimensions and metric values kept under their names, its `_aws` metadata as is. Written
+   * whatever the level: metrics must not vanish because a stage logs only warnings.
+   */
+  metrics(message: string, document: EmfDocument): void;
 }
 
 export interface LoggerOptions {
@@ -64,8 +72,7 @@ function scrubFields(fields: Record<string, unknown>, into: Record<string, unkno
   for (const key in fields) {
     if (!Object.hasOwn(fields, key)) continue;
     const inner = fields[key];
-    // `_aws` is the EMF metadata of an entry that is also a metrics document: names and units only.
-    into[key] = key === "_aws" ? inner : SECRET_FIELD.test(key) ? REDACTED : scrub(inner, depth + 1);
+    into[key] = SECRET_FIELD.test(key) ? REDACTED : scrub(inner, depth + 1);
   }
   return into;
 }
@@ -90,18 +97,37 @@ export function createLogger(options: LoggerOptions): Logger {
   const threshold = RANK[options.level ?? "INFO"];
   const sink = options.sink ?? jsonSink;
   const fn = options.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local";
+  const entryOf = (level: LogLevel, message: string, coldStart: unknown): LogEntry => ({
+    level,
+    timestamp: new Date().toISOString(),
+    service: options.service,
+    function: fn,
+    coldStart: coldStart === true,
+    message: scrub(message) as string,
+  });
   const write = (level: LogLevel, message: string, fields: Record<string, unknown> = {}) => {
     if (RANK[level] < threshold) return;
-    const entry: LogEntry = {
-      level,
-      timestamp: new Date().toISOString(),
-      service: options.service,
-      function: fn,
-      coldStart: fields.coldStart === true,
-      message: scrub(message) as string,
-    };
+    const entry = entryOf(level, message, fields.coldStart);
     scrubFields(fields, entry, 0);
     entry.coldStart = fields.coldStart === true;
+    sink(entry);
+  };
+  const metrics = (message: string, document: EmfDocument) => {
+    // Dimension and metric names are ours (`emfDocument`), so they are not redacted by name (a metric
+    // called `TokensIssued` must survive); their values are still scrubbed, the other fields as usual.
+    const named = new Set<string>();
+    for (const directive of document._aws.CloudWatchMetrics) {
+      for (const set of directive.Dimensions) for (const key of set) named.add(key);
+      for (const metric of directive.Metrics) named.add(metric.Name);
+    }
+    const entry = entryOf("INFO", message, document.coldStart);
+    for (const key in document) {
+      if (key === "_aws" || !Object.hasOwn(document, key)) continue;
+      const value = document[key];
+      entry[key] = named.has(key) ? scrub(value, 1) : SECRET_FIELD.test(key) ? REDACTED : scrub(value, 1);
+    }
+    entry.coldStart = document.coldStart === true;
+    entry._aws = document._aws;
     sink(entry);
   };
   return {
@@ -109,5 +135,6 @@ export function createLogger(options: LoggerOptions): Logger {
     info: (message, fields) => write("INFO", message, fields),
     warn: (message, fields) => write("WARN", message, fields),
     error: (message, fields) => write("ERROR", message, fields),
+    metrics,
   };
 }

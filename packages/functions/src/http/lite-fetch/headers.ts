@@ -43,7 +43,7 @@ function isObject(value: unknown): value is object {
 }
 
 /**
- * Lightweight `Headers`; installed as the global one by `installLiteFetch()`.
+ * Lightweight `Headers`; what the global name means once `installLiteFetch()` ran (a script-scope binding, not a `globalThis` property).
  *
  * @example
  * const headers = new LiteHeaders({ "Content-Type": "application/json" });

@@ -58,7 +58,7 @@ function normaliseMethod(method: string): string {
 }
 
 /**
- * Lightweight `Request`; installed as the global one by `installLiteFetch()`.
+ * Lightweight `Request`; what the global name means once `installLiteFetch()` ran (a script-scope binding, not a `globalThis` property).
  *
  * @example
  * const req = new LiteRequest("https://api.example.com/epochs", { method: "post", body: '{"a":1}' });

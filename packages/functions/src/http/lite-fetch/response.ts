@@ -210,7 +210,7 @@ function toUnsignedShort(value: unknown): number {
 }
 
 /**
- * Lightweight `Response`; installed as the global one by `installLiteFetch()`.
+ * Lightweight `Response`; what the global name means once `installLiteFetch()` ran (a script-scope binding, not a `globalThis` property).
  *
  * @example
  * const res = new LiteResponse(JSON.stringify({ ok: true }), { status: 201, headers: { "Content-Type": "application/json" } });
