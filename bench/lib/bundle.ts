@@ -2,18 +2,17 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { buildLambda } from "@meridian/infra/bundling";
+import { buildLambda, functionEntry, LAMBDA_FUNCTIONS } from "@meridian/infra/bundling";
 import type { Metafile, Plugin } from "esbuild";
 
 /** The repository root, whatever the working directory. */
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Lambda functions to measure; add a line when a new entry point lands in packages/functions. */
-export const lambdaFunctions: readonly LambdaFunction[] = [
-  { name: "http", entry: "packages/functions/src/http/handler.ts" },
-  { name: "order-stream", entry: "packages/functions/src/order-stream/handler.ts" },
-  { name: "metrics-job", entry: "packages/functions/src/metrics-job/handler.ts" },
-];
+/** The functions the CDK app deploys (`LAMBDA_FUNCTIONS`), with their entries relative to the repository. */
+export const lambdaFunctions: readonly LambdaFunction[] = LAMBDA_FUNCTIONS.map((name) => ({
+  name,
+  entry: relative(repoRoot, functionEntry(name)),
+}));
 
 export interface LambdaFunction {
   name: string;

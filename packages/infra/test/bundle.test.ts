@@ -5,7 +5,7 @@ import { basename, dirname, join, relative } from "node:path";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { buildSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { functionEntry } from "../src/stacks/stateless-stack.ts";
+import { functionEntry } from "../src/bundling/lambda-bundle.ts";
 import { synthStage } from "./helpers.ts";
 
 /**

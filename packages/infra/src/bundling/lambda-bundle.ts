@@ -2,7 +2,8 @@
  * How a Lambda function is bundled: the one definition that `MeridianFunction` deploys and the benchmarks
  * measure. It imports esbuild only (no aws-cdk-lib), so `@meridian/infra/bundling` is cheap to load.
  */
-import { resolve } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import { type BuildOptions, build, buildSync, type Metafile, type Plugin } from "esbuild";
 
 /**
@@ -11,6 +12,16 @@ import { type BuildOptions, build, buildSync, type Metafile, type Plugin } from 
  * and nowhere else.
  */
 export const LAMBDA_NODE_MAJOR = 24;
+
+/** The project's functions: a folder each in `packages/functions/src` holding `handler.ts`. */
+export const LAMBDA_FUNCTIONS = ["http", "order-stream", "metrics-job"] as const;
+export type LambdaFunctionName = (typeof LAMBDA_FUNCTIONS)[number];
+
+/** Absolute path of a function's entry file, as the CDK app and the benchmarks bundle it. */
+export function functionEntry(name: LambdaFunctionName): string {
+  const root = createRequire(import.meta.url).resolve("@meridian/functions");
+  return join(dirname(root), name, "handler.ts");
+}
 
 /** The file Lambda loads; `LAMBDA_HANDLER` names its `handler` export. */
 export const LAMBDA_ENTRY_FILE = "index.mjs";

@@ -1,5 +1,3 @@
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { orderStreamMapping } from "@meridian/functions";
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import type { Dashboard } from "aws-cdk-lib/aws-cloudwatch";
@@ -10,6 +8,7 @@ import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
+import { functionEntry } from "../bundling/lambda-bundle.ts";
 import { removalPolicyOf } from "../config/naming.ts";
 import type { StageConfig } from "../config/stages.ts";
 import { MeridianFunction } from "../constructs/meridian-function.ts";
@@ -25,11 +24,6 @@ import { MetricsSchedule } from "../observability/metrics-job.ts";
  * its root, so the handler file is found next to it; resolution still goes through the package name, not a
  * relative path into another package.
  */
-export function functionEntry(name: "http" | "order-stream" | "metrics-job"): string {
-  const root = createRequire(import.meta.url).resolve("@meridian/functions");
-  return join(dirname(root), name, "handler.ts");
-}
-
 export interface StatelessStackProps extends StackProps {
   stage: StageConfig;
   region: string;
