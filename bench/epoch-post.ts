@@ -89,7 +89,14 @@ const medians = (runs: Awaited<ReturnType<typeof load>>[]) => ({
   serverCpuUs: median(runs.map((r) => r.serverCpuUs)),
   engineCpuUs: median(runs.map((r) => r.engineCpuUs)),
 });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  // An even count takes the mean of the two middle values.
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+};
 
 async function startupAndMemory() {
   const started = performance.now();
