@@ -1,6 +1,12 @@
-import { DependencyUnavailableError, roleOf, TokenInvalidError, type UserPrincipal } from "@meridian/core";
+import {
+  DependencyUnavailableError,
+  loadOnce,
+  roleOf,
+  TokenInvalidError,
+  type UserPrincipal,
+} from "@meridian/core";
 import { createMiddleware } from "hono/factory";
-import type { JWTPayload, JWTVerifyGetKey } from "jose";
+import type { JWTPayload } from "jose";
 import type { AppEnv } from "../env.ts";
 
 export interface JwtAuthOptions {
@@ -34,18 +40,12 @@ const ISSUER_FAILURES = new Set(["ERR_JWKS_TIMEOUT", "ERR_JOSE_GENERIC", "ERR_JW
  * audience/client id. Sets `c.get("user")` with the role from the groups claim.
  */
 export function jwtAuth(options: JwtAuthOptions) {
-  // jose is loaded with the first bearer token, so API-key requests (and their cold starts) never load it.
-  let verifier: Promise<{ jose: typeof import("jose"); keys: JWTVerifyGetKey }> | undefined;
-  const load = () => {
-    if (!verifier) {
-      verifier = import("jose").then((jose) => ({ jose, keys: jose.createRemoteJWKSet(options.jwksUrl) }));
-      // A failed load is not kept: the next request tries again.
-      verifier.catch(() => {
-        verifier = undefined;
-      });
-    }
-    return verifier;
-  };
+  // jose is loaded with the first bearer token, so API-key requests (and their cold starts) never load it;
+  // a failed load is tried again by the next token.
+  const load = loadOnce(async () => {
+    const jose = await import("jose");
+    return { jose, keys: jose.createRemoteJWKSet(options.jwksUrl) };
+  });
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/i.exec(header)?.[1];

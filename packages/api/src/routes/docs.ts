@@ -1,4 +1,5 @@
 import type { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import { loadOnce } from "@meridian/core";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ApiBuilder } from "./route.ts";
@@ -42,30 +43,24 @@ export function docsRoutes({ app, routes }: ApiBuilder) {
     version: "0.2.0",
     description: "Record and read timestamps; a catalog and orders processed from a DynamoDB stream.",
   };
-  let document: Promise<OpenApiDocument> | undefined;
-  const openapi = () => {
-    document ??= import("@asteasolutions/zod-to-openapi").then(({ OpenAPIRegistry, OpenApiGeneratorV31 }) => {
-      const registry = new OpenAPIRegistry();
-      registry.registerComponent("securitySchemes", "ApiKey", {
-        type: "apiKey",
-        in: "header",
-        name: "x-api-key",
-      });
-      registry.registerComponent("securitySchemes", "Bearer", {
-        type: "http",
-        scheme: "bearer",
-        bearerFormat: "JWT",
-        description: "An ID or access token from the Cognito user pool (locally: `npm run -s token`).",
-      });
-      for (const route of routes) registry.registerPath(route);
-      return new OpenApiGeneratorV31(registry.definitions).generateDocument({ openapi: "3.1.0", info });
+  // Generated on the first request for it; a failed generation is tried again by the next one.
+  const openapi = loadOnce(async (): Promise<OpenApiDocument> => {
+    const { OpenAPIRegistry, OpenApiGeneratorV31 } = await import("@asteasolutions/zod-to-openapi");
+    const registry = new OpenAPIRegistry();
+    registry.registerComponent("securitySchemes", "ApiKey", {
+      type: "apiKey",
+      in: "header",
+      name: "x-api-key",
     });
-    // A failed generation is not kept: the next request tries again.
-    document.catch(() => {
-      document = undefined;
+    registry.registerComponent("securitySchemes", "Bearer", {
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+      description: "An ID or access token from the Cognito user pool (locally: `npm run -s token`).",
     });
-    return document;
-  };
+    for (const route of routes) registry.registerPath(route);
+    return new OpenApiGeneratorV31(registry.definitions).generateDocument({ openapi: "3.1.0", info });
+  });
 
   app.get("/openapi.json", async (c) => c.json(await openapi()));
   app.get("/docs", async (c) => {
