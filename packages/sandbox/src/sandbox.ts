@@ -149,12 +149,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     const issuerKey = loadIssuerKey(home);
     const collector = new MetricsCollector();
-    const metricsSink: MetricsSink = (document) => {
+    const collect: MetricsSink = (document) => {
       collector.sink(document);
-      if (options.printMetrics) stdoutMetricsSink(document);
       options.metricsSink?.(document);
     };
-    const metrics = new MetricsEmitter(metricsSink);
+    const metrics = new MetricsEmitter((document) => {
+      collect(document);
+      if (options.printMetrics) stdoutMetricsSink(document);
+    });
     const logSink = options.logSink ?? prettySink();
     const telemetry = (service: string) => ({
       // A log entry with `_aws` is also an EMF document (each HTTP request's line): CloudWatch would take
@@ -164,11 +166,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         level: options.logLevel,
         sink: (entry) => {
           // The log sink prints the line; `printMetrics` would print the same JSON a second time.
-          if (Array.isArray((entry._aws as { CloudWatchMetrics?: unknown } | undefined)?.CloudWatchMetrics)) {
-            const document = entry as unknown as EmfDocument;
-            collector.sink(document);
-            options.metricsSink?.(document);
-          }
+          if (Array.isArray((entry._aws as { CloudWatchMetrics?: unknown } | undefined)?.CloudWatchMetrics))
+            collect(entry as unknown as EmfDocument);
           logSink(entry);
         },
       }),

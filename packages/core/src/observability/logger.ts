@@ -67,12 +67,22 @@ function scrub(value: unknown, depth = 0): unknown {
   return scrubFields(value as Record<string, unknown>, {}, depth);
 }
 
-/** Copies `fields` into `into`, scrubbed (plain loop: this runs for every log entry). */
-function scrubFields(fields: Record<string, unknown>, into: Record<string, unknown>, depth: number) {
+/**
+ * Copies `fields` into `into`, scrubbed (plain loop: this runs for every log entry). Keys in `ours` are
+ * names the code chose (metric and dimension names): their values are scrubbed, but the name alone does not
+ * redact them. `skip` is left out.
+ */
+function scrubFields(
+  fields: Record<string, unknown>,
+  into: Record<string, unknown>,
+  depth: number,
+  ours?: ReadonlySet<string>,
+  skip?: string,
+) {
   for (const key in fields) {
-    if (!Object.hasOwn(fields, key)) continue;
+    if (key === skip || !Object.hasOwn(fields, key)) continue;
     const inner = fields[key];
-    into[key] = SECRET_FIELD.test(key) ? REDACTED : scrub(inner, depth + 1);
+    into[key] = !ours?.has(key) && SECRET_FIELD.test(key) ? REDACTED : scrub(inner, depth + 1);
   }
   return into;
 }
@@ -121,11 +131,7 @@ export function createLogger(options: LoggerOptions): Logger {
       for (const metric of directive.Metrics) named.add(metric.Name);
     }
     const entry = entryOf("INFO", message, document.coldStart);
-    for (const key in document) {
-      if (key === "_aws" || !Object.hasOwn(document, key)) continue;
-      const value = document[key];
-      entry[key] = named.has(key) ? scrub(value, 1) : SECRET_FIELD.test(key) ? REDACTED : scrub(value, 1);
-    }
+    scrubFields(document, entry, 0, named, "_aws");
     entry.coldStart = document.coldStart === true;
     entry._aws = document._aws;
     sink(entry);
