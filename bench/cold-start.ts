@@ -453,18 +453,25 @@ const PROFILE_NOTE =
   "charged to their caller, `node:*` being Node's own JavaScript (and the system calls it makes). The " +
   "profiler adds overhead: compare the columns, not these totals with the tables above. Largest " +
   "differences first.";
+/** The cold and warm profile tables of one pair of variants, under an introduction. */
+const profileSection = (intro: string, coldHeading: string, pair: [Variant["name"], Variant["name"]]) => [
+  "",
+  `${intro}, ${PROFILE_NOTE}`,
+  "",
+  `${coldHeading} (ms of CPU, sampled every 100 µs):`,
+  "",
+  ...profileTable(profiles.cold, pair, 1),
+  "",
+  `Warm loop (µs per request over ${requests} requests, sampled every 250 µs):`,
+  "",
+  ...profileTable(profiles.warm, pair, 0),
+];
 if (profiled) {
   lines.push(
-    "",
-    `Where the time goes, ${PROFILE_NOTE}`,
-    "",
-    "Cold path, process start → first response (ms of CPU, sampled every 100 µs):",
-    "",
-    ...profileTable(profiles.cold, ["ours", "minimal"], 1),
-    "",
-    `Warm loop (µs per request over ${requests} requests, sampled every 250 µs):`,
-    "",
-    ...profileTable(profiles.warm, ["ours", "minimal"], 0),
+    ...profileSection("Where the time goes", "Cold path, process start → first response", [
+      "ours",
+      "minimal",
+    ]),
   );
 }
 const output = (id: string, block: string[]) =>
@@ -524,20 +531,8 @@ const tracingLines = [
     .map(([name, count]) => `\`${name}\`: ${count}`)
     .join(", "),
 ];
-if (profiled) {
-  tracingLines.push(
-    "",
-    `Where tracing spends it, ${PROFILE_NOTE}`,
-    "",
-    "Cold path (ms of CPU, sampled every 100 µs):",
-    "",
-    ...profileTable(profiles.cold, ["traced", "ours"], 1),
-    "",
-    `Warm loop (µs per request over ${requests} requests, sampled every 250 µs):`,
-    "",
-    ...profileTable(profiles.warm, ["traced", "ours"], 0),
-  );
-}
+if (profiled)
+  tracingLines.push(...profileSection("Where tracing spends it", "Cold path", ["traced", "ours"]));
 output("cold-start-tracing", tracingLines);
 console.log(`cold ratio ${coldRatio.toFixed(2)}×, warm CPU ratio ${cpuRatio.toFixed(2)}×`);
 console.log(
