@@ -129,55 +129,46 @@ describe("front door alarms: only the configured front door's", () => {
     TreatMissingData: "notBreaching",
   };
 
-  it("http-api: AWS/ApiGateway 5xx and Latency p99 by ApiId and Stage", () => {
-    const template = stateless({ ...thresholds, frontDoor: "http-api" });
-    const dimensions = [
-      { Name: "ApiId", Value: ref("FrontDoorApi") },
-      { Name: "Stage", Value: "$default" },
-    ];
-    template.resourceCountIs("AWS::CloudWatch::Alarm", ALARM_COUNT);
-    expect(alarm(template, "http-5xx")).toMatchObject({
-      ...common5xx,
-      Namespace: "AWS/ApiGateway",
-      MetricName: "5xx",
-      Dimensions: dimensions,
-      Statistic: "Sum",
-      Period: 60,
-    });
-    expect(alarm(template, "http-p99-latency")).toMatchObject({
-      ...commonP99,
-      Namespace: "AWS/ApiGateway",
-      MetricName: "Latency",
-      Dimensions: dimensions,
-      ExtendedStatistic: "p99",
-      Period: 60,
-    });
-  });
-
-  it("rest-api: AWS/ApiGateway 5XXError and Latency p99 by ApiName and Stage", () => {
-    const template = stateless({ ...thresholds, frontDoor: "rest-api" });
-    const dimensions = [
-      { Name: "ApiName", Value: "meridian-test" },
-      { Name: "Stage", Value: ref("FrontDoorApiDeploymentStageapi") },
-    ];
-    template.resourceCountIs("AWS::CloudWatch::Alarm", ALARM_COUNT);
-    expect(alarm(template, "http-5xx")).toMatchObject({
-      ...common5xx,
-      Namespace: "AWS/ApiGateway",
-      MetricName: "5XXError",
-      Dimensions: dimensions,
-      Statistic: "Sum",
-      Period: 60,
-    });
-    expect(alarm(template, "http-p99-latency")).toMatchObject({
-      ...commonP99,
-      Namespace: "AWS/ApiGateway",
-      MetricName: "Latency",
-      Dimensions: dimensions,
-      ExtendedStatistic: "p99",
-      Period: 60,
-    });
-  });
+  it.each([
+    {
+      frontDoor: "http-api" as const,
+      errorMetric: "5xx",
+      dimensions: [
+        { Name: "ApiId", Value: ref("FrontDoorApi") },
+        { Name: "Stage", Value: "$default" },
+      ],
+    },
+    {
+      frontDoor: "rest-api" as const,
+      errorMetric: "5XXError",
+      dimensions: [
+        { Name: "ApiName", Value: "meridian-test" },
+        { Name: "Stage", Value: ref("FrontDoorApiDeploymentStageapi") },
+      ],
+    },
+  ])(
+    "$frontDoor: AWS/ApiGateway $errorMetric and Latency p99 by its API and stage",
+    ({ frontDoor, errorMetric, dimensions }) => {
+      const template = stateless({ ...thresholds, frontDoor });
+      template.resourceCountIs("AWS::CloudWatch::Alarm", ALARM_COUNT);
+      expect(alarm(template, "http-5xx")).toMatchObject({
+        ...common5xx,
+        Namespace: "AWS/ApiGateway",
+        MetricName: errorMetric,
+        Dimensions: dimensions,
+        Statistic: "Sum",
+        Period: 60,
+      });
+      expect(alarm(template, "http-p99-latency")).toMatchObject({
+        ...commonP99,
+        Namespace: "AWS/ApiGateway",
+        MetricName: "Latency",
+        Dimensions: dimensions,
+        ExtendedStatistic: "p99",
+        Period: 60,
+      });
+    },
+  );
 
   it("alb: target + load balancer 5xx summed, TargetResponseTime p99 in ms, by LoadBalancer", () => {
     const template = stateless({ ...thresholds, frontDoor: "alb" });
