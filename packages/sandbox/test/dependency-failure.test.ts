@@ -5,32 +5,11 @@ import {
   ProvisionedThroughputExceededException,
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
-import { tableNames } from "@meridian/adapters";
-import { createLogger } from "@meridian/core";
-import { createMeridianApp } from "@meridian/functions";
 import { mockClient } from "aws-sdk-client-mock";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../src/dynamodb-local.ts";
-import { memoryLog } from "./support.ts";
-
-const SECRET = "s".repeat(40);
-
-async function appOn(endpoint: string, issuer = "http://127.0.0.1:1/issuer") {
-  const log = memoryLog();
-  const logger = createLogger({ service: "http", sink: log });
-  const app = createMeridianApp(
-    {
-      tables: tableNames("x"),
-      jwt: { issuer, audience: "test", adminGroup: "admin" },
-      appSecret: SECRET,
-      dynamodbEndpoint: endpoint,
-      apiKeyCacheTtlMs: 0,
-    },
-    { clientIp: () => "192.0.2.10", logger },
-  );
-  return { app, log };
-}
+import { appAgainst } from "./support.ts";
 
 describe("when DynamoDB fails", () => {
   // SDK mocks only inject faults the real engine cannot produce on demand; restored after each test.
@@ -38,7 +17,7 @@ describe("when DynamoDB fails", () => {
   afterEach(() => mock?.restore());
 
   it("answers 503 with Retry-After and no internals when the database is unreachable", async () => {
-    const { app, log } = await appOn(`http://127.0.0.1:${await freePort()}`);
+    const { app, log } = appAgainst(`http://127.0.0.1:${await freePort()}`);
 
     const res = await app.request("/", { headers: { accept: "application/json" } });
 
@@ -62,7 +41,7 @@ describe("when DynamoDB fails", () => {
         $metadata: {},
       }),
     );
-    const { app } = await appOn("http://127.0.0.1:1");
+    const { app } = appAgainst("http://127.0.0.1:1");
 
     const res = await app.request("/", { headers: { accept: "application/json" } });
 
@@ -75,7 +54,7 @@ describe("when DynamoDB fails", () => {
   it("answers 500 with a generic message for an unexpected failure", async () => {
     mock = mockClient(DynamoDBClient);
     mock.on(PutItemCommand).rejects(new Error("ResourceNotFoundException: table x-epochs missing"));
-    const { app } = await appOn("http://127.0.0.1:1");
+    const { app } = appAgainst("http://127.0.0.1:1");
 
     const res = await app.request("/", { headers: { accept: "application/json" } });
 
@@ -90,7 +69,7 @@ describe("when DynamoDB fails", () => {
     await new Promise<void>((resolve) => issuerDown.listen(0, "127.0.0.1", resolve));
     try {
       const issuer = `http://127.0.0.1:${(issuerDown.address() as AddressInfo).port}/issuer`;
-      const { app } = await appOn("http://127.0.0.1:1", issuer);
+      const { app } = appAgainst("http://127.0.0.1:1", { issuer });
       const { privateKey } = await generateKeyPair("RS256");
       const token = await new SignJWT({ token_use: "access", client_id: "test" })
         .setProtectedHeader({ alg: "RS256", kid: "k1" })

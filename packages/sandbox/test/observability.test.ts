@@ -17,12 +17,12 @@ import {
   REDACTED,
   uuidV7Generator,
 } from "@meridian/core";
-import { createMeridianApp, runMetricsJob } from "@meridian/functions";
+import { runMetricsJob } from "@meridian/functions";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../src/dynamodb-local.ts";
 import { signLocalToken } from "../src/issuer.ts";
 import type { Sandbox } from "../src/sandbox.ts";
-import { memoryLog, startTestSandbox } from "./support.ts";
+import { appAgainst, memoryLog, startTestSandbox } from "./support.ts";
 
 const UNITS = new Set([
   "Seconds",
@@ -169,20 +169,8 @@ describe("logs and metrics of the HTTP API", () => {
 
 describe("a failing request's logs", () => {
   it("carry the error under the request id and no credential from the request", async () => {
-    const entries: LogEntry[] = [];
-    const app = createMeridianApp(
-      {
-        tables: tableNames("gone"),
-        appSecret: "s".repeat(40),
-        dynamodbEndpoint: `http://127.0.0.1:${await freePort()}`,
-        apiKeyCacheTtlMs: 0,
-        jwt: { issuer: "http://127.0.0.1:1/issuer", audience: "a", adminGroup: "admin" },
-      },
-      {
-        clientIp: () => "192.0.2.1",
-        logger: createLogger({ service: "http", sink: (entry) => entries.push(entry) }),
-      },
-    );
+    const { app, log } = appAgainst(`http://127.0.0.1:${await freePort()}`);
+    const entries = log.entries;
     const apiKey = "mrd_abcdefghijklmnopqrstuvwxyz0123456789ABCD";
 
     const res = await app.request("/epoch", {
@@ -267,20 +255,8 @@ describe("a failing request's logs", () => {
   });
 
   it("writes each request's metrics when the app logs only errors", async () => {
-    const entries: LogEntry[] = [];
-    const app = createMeridianApp(
-      {
-        tables: tableNames("quiet"),
-        appSecret: "q".repeat(40),
-        dynamodbEndpoint: `http://127.0.0.1:${await freePort()}`,
-        apiKeyCacheTtlMs: 0,
-        jwt: { issuer: "http://127.0.0.1:1/issuer", audience: "a", adminGroup: "admin" },
-      },
-      {
-        clientIp: () => "192.0.2.1",
-        logger: createLogger({ service: "http", level: "ERROR", sink: (entry) => entries.push(entry) }),
-      },
-    );
+    const { app, log } = appAgainst(`http://127.0.0.1:${await freePort()}`, { level: "ERROR" });
+    const entries = log.entries;
 
     const res = await app.request("/health", { headers: { "x-request-id": "mrd_0123456789abcdefghij" } });
 

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { LogEntry, LogSink } from "@meridian/core";
+import { tableNames } from "@meridian/adapters";
+import { createLogger, type LogEntry, type LogLevel, type LogSink } from "@meridian/core";
+import { createMeridianApp } from "@meridian/functions";
 import { inject } from "vitest";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../src/sandbox.ts";
 
@@ -39,4 +41,29 @@ export function client(sandbox: Sandbox): Client {
 export async function errorOf(res: Response): Promise<{ code: string; message: string; requestId: string }> {
   const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
   return body.error;
+}
+
+/**
+ * The app as Lambda and the sandbox wire it, on the DynamoDB at `endpoint` (an unreachable one for failure
+ * tests), its log entries collected in `log.entries`.
+ */
+export function appAgainst(
+  endpoint: string,
+  options: { issuer?: string; level?: LogLevel } = {},
+): { app: ReturnType<typeof createMeridianApp>; log: ReturnType<typeof memoryLog> } {
+  const log = memoryLog();
+  const app = createMeridianApp(
+    {
+      tables: tableNames("x"),
+      jwt: { issuer: options.issuer ?? "http://127.0.0.1:1/issuer", audience: "test", adminGroup: "admin" },
+      appSecret: "s".repeat(40),
+      dynamodbEndpoint: endpoint,
+      apiKeyCacheTtlMs: 0,
+    },
+    {
+      clientIp: () => "192.0.2.10",
+      logger: createLogger({ service: "http", level: options.level, sink: log }),
+    },
+  );
+  return { app, log };
 }
