@@ -1,12 +1,12 @@
 import { ConfigError, parseEnv } from "@meridian/core";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/mini";
 
 const Schema = z.object({
-  TABLE_EPOCHS: z.string().min(3),
+  TABLE_EPOCHS: z.string().check(z.minLength(3)),
   DYNAMODB_ENDPOINT: z.url(),
-  CACHE_TTL_SECONDS: z.coerce.number().int().min(0).default(30),
-  REGION: z.string().optional(),
+  CACHE_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 30),
+  REGION: z.optional(z.string()),
 });
 
 function configErrorOf(env: Record<string, string | undefined>): ConfigError {

@@ -1,8 +1,8 @@
 import { parseInput, RecordEpochBodySchema, toFieldIssues, ValidationError } from "@meridian/core";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod/mini";
 
-function issuesOf(schema: z.ZodType, value: unknown, root = "(body)") {
+function issuesOf(schema: z.ZodMiniType, value: unknown, root = "(body)") {
   const result = schema.safeParse(value);
   if (result.success) throw new Error("the value was accepted");
   return toFieldIssues(result.error, root);
@@ -19,8 +19,8 @@ function validationErrorOf(run: () => unknown): ValidationError {
 }
 
 const Order = z.strictObject({
-  customer: z.strictObject({ name: z.string().min(1), email: z.email() }),
-  lines: z.array(z.strictObject({ sku: z.string(), qty: z.number().int().min(1) })),
+  customer: z.strictObject({ name: z.string().check(z.minLength(1)), email: z.email() }),
+  lines: z.array(z.strictObject({ sku: z.string(), qty: z.number().check(z.int(), z.minimum(1)) })),
 });
 
 describe("toFieldIssues", () => {

@@ -1,54 +1,74 @@
 import type { TableNames } from "@meridian/adapters";
 import { type LogLevel, parseEnv } from "@meridian/core";
-import * as z from "zod";
+import * as z from "zod/mini";
 
-const Table = z.string().min(3);
+// Built on first use (`z.lazy`), like every schema: each function builds only its own environment's.
+const table = () => z.string().check(z.minLength(3));
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 /** What every function reading DynamoDB needs. */
-const DataEnv = z.object({
-  LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
+const dataEnv = () => ({
+  LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
   /** DynamoDB Local or another endpoint; unset in AWS. */
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  AWS_REGION: z.string().min(1).optional(),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  AWS_REGION: z.optional(nonEmpty()),
   /**
    * X-Ray tracing of invocations, use cases and AWS SDK calls: "true" or "false". The stage sets it (with
    * the function's active tracing); off by default, and then the tracer is never loaded.
    */
-  TRACING_ENABLED: z.enum(["true", "false"]).default("false"),
+  TRACING_ENABLED: z._default(z.enum(["true", "false"]), "false"),
 });
 
-const HttpEnv = DataEnv.extend({
-  TABLE_EPOCHS: Table,
-  TABLE_API_KEYS: Table,
-  TABLE_CATALOG: Table,
-  TABLE_ORDERS: Table,
-  /** Secret that peppers API-key hashes and signs cursors (local runs); at least 32 characters. */
-  APP_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  /** In AWS: the Secrets Manager secret holding that value, read once at cold start. */
-  APP_SECRET_ARN: z.string().startsWith("arn:").optional(),
-  API_KEY_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
-  /** Token issuer: the Cognito user pool URL (`https://cognito-idp.<region>.amazonaws.com/<pool id>`). */
-  JWT_ISSUER: z.url(),
-  /** The app client id tokens must be issued for. */
-  JWT_AUDIENCE: z.string().min(1),
-  JWT_ADMIN_GROUP: z.string().min(1).default("admin"),
-}).refine((v) => v.APP_SECRET !== undefined || v.APP_SECRET_ARN !== undefined, {
-  path: ["APP_SECRET_ARN"],
-  message: "set APP_SECRET_ARN (in AWS) or APP_SECRET (locally)",
-  // Report it together with other missing variables, not only once they are fixed.
-  when: () => true,
-});
+const HttpEnv = z.lazy(() =>
+  z
+    .object({
+      ...dataEnv(),
+      TABLE_EPOCHS: table(),
+      TABLE_API_KEYS: table(),
+      TABLE_CATALOG: table(),
+      TABLE_ORDERS: table(),
+      /** Secret that peppers API-key hashes and signs cursors (local runs); at least 32 characters. */
+      APP_SECRET: z.optional(z.string().check(z.minLength(32, "must be at least 32 characters"))),
+      /** In AWS: the Secrets Manager secret holding that value, read once at cold start. */
+      APP_SECRET_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
+      API_KEY_CACHE_TTL_SECONDS: z._default(
+        z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3600)),
+        30,
+      ),
+      /** Token issuer: the Cognito user pool URL (`https://cognito-idp.<region>.amazonaws.com/<pool id>`). */
+      JWT_ISSUER: z.url(),
+      /** The app client id tokens must be issued for. */
+      JWT_AUDIENCE: nonEmpty(),
+      JWT_ADMIN_GROUP: z._default(nonEmpty(), "admin"),
+    })
+    .check(
+      z.refine((v) => v.APP_SECRET !== undefined || v.APP_SECRET_ARN !== undefined, {
+        path: ["APP_SECRET_ARN"],
+        message: "set APP_SECRET_ARN (in AWS) or APP_SECRET (locally)",
+        // Report it together with other missing variables, not only once they are fixed.
+        when: () => true,
+      }),
+    ),
+);
 
-const OrderStreamEnv = DataEnv.extend({ TABLE_CATALOG: Table, TABLE_ORDERS: Table });
+const OrderStreamEnv = z.lazy(() =>
+  z.object({ ...dataEnv(), TABLE_CATALOG: table(), TABLE_ORDERS: table() }),
+);
 
-const MetricsJobEnv = DataEnv.extend({
-  TABLE_EPOCHS: Table,
-  TABLE_API_KEYS: Table,
-  TABLE_CATALOG: Table,
-  TABLE_ORDERS: Table,
-  /** The schedule's period: the job reports on the last complete interval of this length. */
-  METRICS_INTERVAL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
-});
+const MetricsJobEnv = z.lazy(() =>
+  z.object({
+    ...dataEnv(),
+    TABLE_EPOCHS: table(),
+    TABLE_API_KEYS: table(),
+    TABLE_CATALOG: table(),
+    TABLE_ORDERS: table(),
+    /** The schedule's period: the job reports on the last complete interval of this length. */
+    METRICS_INTERVAL_SECONDS: z._default(
+      z.coerce.number().check(z.int(), z.minimum(10), z.maximum(86_400)),
+      300,
+    ),
+  }),
+);
 
 export interface DataConfig {
   logLevel?: LogLevel;

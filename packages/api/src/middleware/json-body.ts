@@ -1,6 +1,6 @@
 import { parseInput } from "@meridian/core";
 import { createMiddleware } from "hono/factory";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { AppEnv } from "../env.ts";
 import { MalformedJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors.ts";
 
@@ -17,7 +17,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
  * Reads, size-checks, parses and validates a JSON body once, then exposes it as `c.get("body")`.
  * 413 for an oversized body, 415 for another media type, 400 for malformed JSON or a schema violation.
  */
-export function jsonBody(schema: z.ZodType, options: JsonBodyOptions = {}) {
+export function jsonBody(schema: z.ZodMiniType, options: JsonBodyOptions = {}) {
   const maxBytes = options.maxBytes ?? 64 * 1024;
   return createMiddleware<AppEnv>(async (c, next) => {
     const declared = Number(c.req.header("content-length") ?? Number.NaN);

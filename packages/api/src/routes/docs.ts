@@ -1,19 +1,8 @@
-import type { OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import { loadOnce } from "@meridian/core";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import type { OpenApiDocument, Operation } from "./openapi-document.ts";
 import type { ApiBuilder } from "./route.ts";
-
-type OpenApiDocument = ReturnType<OpenApiGeneratorV31["generateDocument"]>;
-
-type Operation = {
-  summary?: string;
-  description?: string;
-  security?: unknown[];
-  parameters?: { name: string; in: string; required?: boolean; description?: string }[];
-  requestBody?: { content: Record<string, { schema: unknown }> };
-  responses: Record<string, { description: string }>;
-};
 
 function operationHtml(
   method: string,
@@ -45,30 +34,23 @@ export function docsRoutes({ app, routes }: ApiBuilder) {
   };
   // Generated on the first request for it; a failed generation is tried again by the next one.
   const openapi = loadOnce(async (): Promise<OpenApiDocument> => {
-    const { OpenAPIRegistry, OpenApiGeneratorV31 } = await import("@asteasolutions/zod-to-openapi");
-    const registry = new OpenAPIRegistry();
-    registry.registerComponent("securitySchemes", "ApiKey", {
-      type: "apiKey",
-      in: "header",
-      name: "x-api-key",
+    const { openApiDocument } = await import("./openapi-document.ts");
+    return openApiDocument(routes, info, {
+      ApiKey: { type: "apiKey", in: "header", name: "x-api-key" },
+      Bearer: {
+        type: "http",
+        scheme: "bearer",
+        bearerFormat: "JWT",
+        description: "An ID or access token from the Cognito user pool (locally: `npm run -s token`).",
+      },
     });
-    registry.registerComponent("securitySchemes", "Bearer", {
-      type: "http",
-      scheme: "bearer",
-      bearerFormat: "JWT",
-      description: "An ID or access token from the Cognito user pool (locally: `npm run -s token`).",
-    });
-    for (const route of routes) registry.registerPath(route);
-    return new OpenApiGeneratorV31(registry.definitions).generateDocument({ openapi: "3.1.0", info });
   });
 
   app.get("/openapi.json", async (c) => c.json(await openapi()));
   app.get("/docs", async (c) => {
     const doc = await openapi();
     const sections = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
-      Object.entries(item as Record<string, Operation>).map(([method, op]) =>
-        operationHtml(method, path, op),
-      ),
+      Object.entries(item).map(([method, op]) => operationHtml(method, path, op)),
     );
     return c.html(html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${info.title} reference</title>

@@ -11,18 +11,23 @@ import {
   recordEpoch,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
 import { countMetric } from "../middleware/observe.ts";
-import { type ApiBuilder, errorResponse, mount } from "./route.ts";
+import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
-export const IdempotencyKeySchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[\x21-\x7e]+$/, "visible ASCII characters only");
+// Built on first use, like every schema: a request without the header never builds it.
+export const IdempotencyKeySchema = z.lazy(() =>
+  z
+    .string()
+    .check(z.minLength(1), z.maxLength(128), z.regex(/^[\x21-\x7e]+$/, "visible ASCII characters only")),
+);
+/** The header as the OpenAPI document lists it. */
+export const IdempotencyHeaders = z.lazy(() =>
+  z.object({ "idempotency-key": z.optional(IdempotencyKeySchema) }),
+);
 
 const security = [{ ApiKey: [] }];
 const authErrors = { 401: errorResponse("Missing, unknown or revoked API key") };
@@ -39,7 +44,7 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
         "(header `Idempotent-Replayed: true`) and writes nothing.",
       security,
       request: {
-        headers: z.object({ "idempotency-key": IdempotencyKeySchema.optional() }),
+        headers: IdempotencyHeaders,
         body: { required: false, content: { "application/json": { schema: RecordEpochBodySchema } } },
       },
       responses: {
@@ -99,7 +104,7 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
       path: "/epochs/{id}",
       summary: "Get one epoch",
       security,
-      request: { params: z.object({ id: z.uuid() }) },
+      request: { params },
       responses: {
         200: { description: "The epoch", content: { "application/json": { schema: EpochSchema } } },
         ...authErrors,

@@ -1,8 +1,8 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { RouteDeps } from "../app.ts";
 import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
-const HealthSchema = z.object({ status: z.literal("ok") }).meta({ id: "Health" });
+const HealthSchema = z.lazy(() => z.object({ status: z.literal("ok") }).check(z.meta({ id: "Health" })));
 const ok = { description: "Healthy", content: { "application/json": { schema: HealthSchema } } };
 
 export function healthRoutes(api: ApiBuilder, deps: RouteDeps) {

@@ -12,13 +12,12 @@ import {
   placeOrder,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
-import * as z from "zod";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
 import { countMetric } from "../middleware/observe.ts";
-import { IdempotencyKeySchema } from "./epochs.ts";
-import { type ApiBuilder, errorResponse, mount } from "./route.ts";
+import { IdempotencyHeaders, IdempotencyKeySchema } from "./epochs.ts";
+import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
 const security = [{ Bearer: [] }];
 const orderJson = (description: string) => ({
@@ -26,7 +25,6 @@ const orderJson = (description: string) => ({
   content: { "application/json": { schema: OrderSchema } },
 });
 const authErrors = { 401: errorResponse("Missing, invalid or expired token") };
-const params = z.object({ id: z.uuid() });
 
 export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: MiddlewareHandler<AppEnv>) {
   mount(
@@ -40,7 +38,7 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         "processor reserves stock and moves it to CONFIRMED or REJECTED (reason OUT_OF_STOCK) a moment later.",
       security,
       request: {
-        headers: z.object({ "idempotency-key": IdempotencyKeySchema.optional() }),
+        headers: IdempotencyHeaders,
         body: { content: { "application/json": { schema: PlaceOrderBodySchema } } },
       },
       responses: {

@@ -16,14 +16,14 @@ import {
   updateProduct,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
-import * as z from "zod";
+import type * as z from "zod/mini";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
-import { type ApiBuilder, errorResponse, mount } from "./route.ts";
+import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
 const security = [{ Bearer: [] }];
-const json = (schema: z.ZodType, description: string) => ({
+const json = (schema: z.ZodMiniType, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
@@ -33,7 +33,6 @@ const adminErrors = {
   403: errorResponse("Needs the admin role"),
   404: errorResponse("No product with that id"),
 };
-const params = z.object({ id: z.uuid() });
 
 export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: MiddlewareHandler<AppEnv>) {
   const admin: MiddlewareHandler<AppEnv> = async (c, next) => {

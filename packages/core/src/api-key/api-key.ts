@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** What is stored about an API key: never the key itself, only its peppered hash. */
 export interface ApiKeyRecord {
@@ -22,12 +22,17 @@ export interface ApiKeyStore {
   revoke(id: string, atIso: string): Promise<boolean>;
 }
 
-export const ApiKeyNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[\w .@-]+$/, "letters, digits, space and . _ @ - only");
+/** Built on first use, like every schema (see epoch/epoch.ts). */
+export const ApiKeyNameSchema = z.lazy(() =>
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1),
+      z.maxLength(64),
+      z.regex(/^[\w .@-]+$/, "letters, digits, space and . _ @ - only"),
+    ),
+);
 
 /**
  * Hashes keys with a secret pepper, so a leaked table cannot be used to check guesses offline.

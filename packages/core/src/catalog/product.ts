@@ -1,73 +1,105 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
-const Currency = z
-  .string()
-  .regex(/^[A-Z]{3}$/, "an ISO 4217 code such as EUR or USD")
-  .describe("ISO 4217 currency code");
-const MinorUnits = z
-  .number()
-  .int()
-  .min(0)
-  .max(100_000_000_00)
-  .describe("Integer amount in minor units (cents)");
+// Built on first use, like every schema (see epoch.ts).
+const currency = () =>
+  z
+    .string()
+    .check(
+      z.regex(/^[A-Z]{3}$/, "an ISO 4217 code such as EUR or USD"),
+      z.describe("ISO 4217 currency code"),
+    );
+const minorUnits = () =>
+  z
+    .number()
+    .check(
+      z.int(),
+      z.minimum(0),
+      z.maximum(100_000_000_00),
+      z.describe("Integer amount in minor units (cents)"),
+    );
+const name = () => z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
+const description = () => z.string().check(z.trim(), z.maxLength(2000));
 
-export const ProductSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    description: z.string(),
-    price: MinorUnits,
-    currency: Currency,
-    stock: z.number().int().min(0),
-    images: z.array(z.string()).describe("Object keys of the product's images"),
-    version: z.number().int().min(1).describe("Incremented by every change; send it back in PATCH"),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .meta({ id: "Product" });
+export const ProductSchema = z.lazy(() =>
+  z
+    .object({
+      id: z.uuid(),
+      name: z.string(),
+      description: z.string(),
+      price: minorUnits(),
+      currency: currency(),
+      stock: z.number().check(z.int(), z.minimum(0)),
+      images: z.array(z.string()).check(z.describe("Object keys of the product's images")),
+      version: z
+        .number()
+        .check(z.int(), z.minimum(1), z.describe("Incremented by every change; send it back in PATCH")),
+      createdAt: z.iso.datetime(),
+      updatedAt: z.iso.datetime(),
+    })
+    .check(z.meta({ id: "Product" })),
+);
 export type Product = z.infer<typeof ProductSchema>;
 
-export const CreateProductBodySchema = z
-  .strictObject({
-    name: z.string().trim().min(1).max(200),
-    description: z.string().trim().max(2000).default(""),
-    price: MinorUnits,
-    currency: Currency,
-    stock: z.number().int().min(0).max(1_000_000),
-  })
-  .meta({ id: "CreateProductBody" });
+export const CreateProductBodySchema = z.lazy(() =>
+  z
+    .strictObject({
+      name: name(),
+      description: z._default(description(), ""),
+      price: minorUnits(),
+      currency: currency(),
+      stock: z.number().check(z.int(), z.minimum(0), z.maximum(1_000_000)),
+    })
+    .check(z.meta({ id: "CreateProductBody" })),
+);
 export type CreateProductBody = z.infer<typeof CreateProductBodySchema>;
 
-export const UpdateProductBodySchema = z
-  .strictObject({
-    version: z.number().int().min(1).describe("The version you read; 409 if the product changed since"),
-    name: z.string().trim().min(1).max(200).optional(),
-    description: z.string().trim().max(2000).optional(),
-    price: MinorUnits.optional(),
-    currency: Currency.optional(),
-  })
-  .refine((b) => Object.keys(b).length > 1, { message: "change at least one field besides version" })
-  .meta({ id: "UpdateProductBody" });
+export const UpdateProductBodySchema = z.lazy(() =>
+  z
+    .strictObject({
+      version: z
+        .number()
+        .check(z.int(), z.minimum(1), z.describe("The version you read; 409 if the product changed since")),
+      name: z.optional(name()),
+      description: z.optional(description()),
+      price: z.optional(minorUnits()),
+      currency: z.optional(currency()),
+    })
+    .check(
+      z.refine((b) => Object.keys(b).length > 1, { message: "change at least one field besides version" }),
+      z.meta({ id: "UpdateProductBody" }),
+    ),
+);
 export type UpdateProductBody = z.infer<typeof UpdateProductBodySchema>;
 
-export const AdjustStockBodySchema = z
-  .strictObject({
-    delta: z
-      .number()
-      .int()
-      .min(-1_000_000)
-      .max(1_000_000)
-      .refine((d) => d !== 0, "must not be 0")
-      .describe("Units to add (positive) or remove (negative)"),
-  })
-  .meta({ id: "AdjustStockBody" });
+export const AdjustStockBodySchema = z.lazy(() =>
+  z
+    .strictObject({
+      delta: z.number().check(
+        z.int(),
+        z.minimum(-1_000_000),
+        z.maximum(1_000_000),
+        z.refine((d) => d !== 0, "must not be 0"),
+        z.describe("Units to add (positive) or remove (negative)"),
+      ),
+    })
+    .check(z.meta({ id: "AdjustStockBody" })),
+);
 
-export const ListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25).describe("Page size, 1-100"),
-  cursor: z.string().min(1).max(1024).optional().describe("nextCursor of the previous page"),
-});
+export const ListQuerySchema = z.lazy(() =>
+  z.object({
+    limit: z._default(
+      z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100), z.describe("Page size, 1-100")),
+      25,
+    ),
+    cursor: z.optional(
+      z.string().check(z.minLength(1), z.maxLength(1024), z.describe("nextCursor of the previous page")),
+    ),
+  }),
+);
 export type ListQuery = z.infer<typeof ListQuerySchema>;
 
-export const ProductPageSchema = z
-  .object({ items: z.array(ProductSchema), nextCursor: z.string().nullable() })
-  .meta({ id: "ProductPage" });
+export const ProductPageSchema = z.lazy(() =>
+  z
+    .object({ items: z.array(ProductSchema), nextCursor: z.nullable(z.string()) })
+    .check(z.meta({ id: "ProductPage" })),
+);

@@ -1,4 +1,5 @@
-import type { z } from "zod";
+import type * as z from "zod/mini";
+import "./validation.ts";
 import { ConfigError } from "./errors.ts";
 
 /**
@@ -7,9 +8,9 @@ import { ConfigError } from "./errors.ts";
  * An empty variable (`FOO= cmd`) counts as unset.
  *
  * @example
- * const config = parseEnv(z.object({ TABLE_EPOCHS: z.string().min(1) }), process.env);
+ * const config = parseEnv(z.object({ TABLE_EPOCHS: z.string().check(z.minLength(1)) }), process.env);
  */
-export function parseEnv<S extends z.ZodType>(
+export function parseEnv<S extends z.ZodMiniType>(
   schema: S,
   env: Record<string, string | undefined>,
 ): z.output<S> {
@@ -17,7 +18,7 @@ export function parseEnv<S extends z.ZodType>(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
   const result = schema.safeParse(set);
-  if (result.success) return result.data;
+  if (result.success) return result.data as z.output<S>;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join(".") || "(environment)";
     if (issue.code === "custom") return `${name}: ${issue.message}`;

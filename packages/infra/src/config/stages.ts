@@ -1,4 +1,5 @@
-import * as z from "zod";
+import { parseConfig } from "@meridian/core";
+import * as z from "zod/mini";
 
 /**
  * Every deployable stage is described here, in one typed and validated place. `npm run deploy -- --stage <name>`
@@ -23,97 +24,106 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 const ThrottleSchema = z.strictObject({
   /** Steady-state requests per second. */
-  rateLimit: z.number().positive(),
+  rateLimit: z.number().check(z.positive()),
   /** Requests allowed in a burst above the rate. */
-  burstLimit: z.number().int().positive(),
+  burstLimit: z.number().check(z.int(), z.positive()),
 });
 
-export const StageConfigSchema = z
-  .strictObject({
-    /** Used in every physical name: stacks `meridian-<name>-*`, tables `meridian-<name>-epochs`, ... */
-    name: z.string().regex(STAGE_NAME, "lower-case letters, digits and '-', starting with a letter, <= 20"),
-    kind: z.enum(["dev", "staging", "prod", "personal"]),
-    /** Pin the AWS account; unset means the account of the credentials (CDK_DEFAULT_ACCOUNT) or none offline. */
-    account: z
-      .string()
-      .regex(/^\d{12}$/, "a 12-digit AWS account id")
-      .optional(),
-    /** One independent stack set (tables, secret, function, front door) per region. */
-    regions: z
-      .array(z.string().regex(REGION, "an AWS region such as us-east-1"))
-      .min(1)
-      .refine((r) => new Set(r).size === r.length, "regions must not repeat"),
-    frontDoor: z.enum(FRONT_DOORS).default("http-api"),
-    /** Custom domain; a regional ACM certificate is needed in every region of the stage. */
-    domain: z
-      .strictObject({
-        name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a lower-case DNS name"),
-        certificateArns: z.record(z.string(), z.string().startsWith("arn:")),
-      })
-      .optional(),
-    alarms: z
-      .strictObject({
-        /** 5xx responses per minute at the front door before the alarm fires. */
-        http5xxPerMinute: z.number().int().positive().default(150),
-        /** p99 front-door latency in milliseconds (5 minutes out of 5) before the alarm fires. */
-        p99LatencyMs: z.number().positive().default(1000),
-        /** How far the order stream may fall behind, in seconds (IteratorAge maximum, 3 minutes running). */
-        iteratorAgeSeconds: z.number().int().positive().default(60),
-        /** Age of the oldest PENDING order in seconds, as the metrics job reports it. */
-        oldestPendingOrderAgeSeconds: z.number().int().positive().default(300),
-      })
-      .prefault({}),
-    /** Who gets the alarm notifications by email (each address confirms its subscription once). */
-    alertEmails: z.array(z.email()).default([]),
-    logRetentionDays: z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
-      message: `one of ${LOG_RETENTION_DAYS.join(", ")}`,
-    }),
-    /** What happens to tables, the secret and log groups when the stack is deleted or a resource replaced. */
-    removalPolicy: z.enum(["retain", "destroy"]),
-    /** Reserved concurrency of the HTTP function; the account must keep >= 100 unreserved. */
-    reservedConcurrency: z.number().int().min(1).optional(),
-    /** Browser origins allowed by CORS at the front door (API Gateway only; none means no CORS). */
-    corsOrigins: z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })])).default([]),
-    /**
-     * X-Ray active tracing on the functions (and the REST API stage); off means Tracing.DISABLED and no X-Ray
-     * grant at all. Unset: on in prod, off elsewhere. Tracing stays off outside production until its overhead is
-     * measured under 15% of a warm request's duration (the measurement goes to docs/performance.md); set it per
-     * stage to trace a dev or personal stage meanwhile.
-     */
-    tracing: z.boolean().optional(),
-    /** The functions' log level; personal stages log DEBUG, every other stage INFO unless set. */
-    logLevel: z.enum(LOG_LEVELS).default("INFO"),
-    /** How often the scheduled metrics job runs (minutes); it reports on intervals of this length. */
-    metricsJobPeriodMinutes: z.number().int().min(1).max(60).default(5),
-    throttle: z
-      .strictObject({
-        /** Every route of the stage. */
-        stage: ThrottleSchema.default({ rateLimit: 1000, burstLimit: 500 }),
-        /** `GET /`: public and unauthenticated, so it gets a stricter limit. */
-        publicRoot: ThrottleSchema.default({ rateLimit: 50, burstLimit: 100 }),
-      })
-      .prefault({}),
-    memorySizeMb: z.number().int().min(128).max(10240).default(512),
-  })
-  .refine((s) => s.kind !== "prod" || s.removalPolicy === "retain", {
-    path: ["removalPolicy"],
-    message: "prod keeps its data: removalPolicy must be 'retain'",
-  })
-  .refine((s) => !s.domain || s.regions.every((r) => s.domain?.certificateArns[r] !== undefined), {
-    path: ["domain", "certificateArns"],
-    message: "give a certificate ARN for every region of the stage",
-  })
-  .transform((s) => ({ ...s, tracing: s.tracing ?? s.kind === "prod" }));
+export const StageConfigSchema = z.pipe(
+  z
+    .strictObject({
+      /** Used in every physical name: stacks `meridian-<name>-*`, tables `meridian-<name>-epochs`, ... */
+      name: z
+        .string()
+        .check(z.regex(STAGE_NAME, "lower-case letters, digits and '-', starting with a letter, <= 20")),
+      kind: z.enum(["dev", "staging", "prod", "personal"]),
+      /** Pin the AWS account; unset means the account of the credentials (CDK_DEFAULT_ACCOUNT) or none offline. */
+      account: z.optional(z.string().check(z.regex(/^\d{12}$/, "a 12-digit AWS account id"))),
+      /** One independent stack set (tables, secret, function, front door) per region. */
+      regions: z.array(z.string().check(z.regex(REGION, "an AWS region such as us-east-1"))).check(
+        z.minLength(1),
+        z.refine((r) => new Set(r).size === r.length, "regions must not repeat"),
+      ),
+      frontDoor: z._default(z.enum(FRONT_DOORS), "http-api"),
+      /** Custom domain; a regional ACM certificate is needed in every region of the stage. */
+      domain: z.optional(
+        z.strictObject({
+          name: z.string().check(z.regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, "a lower-case DNS name")),
+          certificateArns: z.record(z.string(), z.string().check(z.startsWith("arn:"))),
+        }),
+      ),
+      alarms: z.prefault(
+        z.strictObject({
+          /** 5xx responses per minute at the front door before the alarm fires. */
+          http5xxPerMinute: z._default(z.number().check(z.int(), z.positive()), 150),
+          /** p99 front-door latency in milliseconds (5 minutes out of 5) before the alarm fires. */
+          p99LatencyMs: z._default(z.number().check(z.positive()), 1000),
+          /** How far the order stream may fall behind, in seconds (IteratorAge maximum, 3 minutes running). */
+          iteratorAgeSeconds: z._default(z.number().check(z.int(), z.positive()), 60),
+          /** Age of the oldest PENDING order in seconds, as the metrics job reports it. */
+          oldestPendingOrderAgeSeconds: z._default(z.number().check(z.int(), z.positive()), 300),
+        }),
+        {},
+      ),
+      /** Who gets the alarm notifications by email (each address confirms its subscription once). */
+      alertEmails: z._default(z.array(z.email()), []),
+      logRetentionDays: z.number().check(
+        z.refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+          message: `one of ${LOG_RETENTION_DAYS.join(", ")}`,
+        }),
+      ),
+      /** What happens to tables, the secret and log groups when the stack is deleted or a resource replaced. */
+      removalPolicy: z.enum(["retain", "destroy"]),
+      /** Reserved concurrency of the HTTP function; the account must keep >= 100 unreserved. */
+      reservedConcurrency: z.optional(z.number().check(z.int(), z.minimum(1))),
+      /** Browser origins allowed by CORS at the front door (API Gateway only; none means no CORS). */
+      corsOrigins: z._default(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })])), []),
+      /**
+       * X-Ray active tracing on the functions (and the REST API stage); off means Tracing.DISABLED and no X-Ray
+       * grant at all. Unset: on in prod, off elsewhere. Tracing stays off outside production until its overhead is
+       * measured under 15% of a warm request's duration (the measurement goes to docs/performance.md); set it per
+       * stage to trace a dev or personal stage meanwhile.
+       */
+      tracing: z.optional(z.boolean()),
+      /** The functions' log level; personal stages log DEBUG, every other stage INFO unless set. */
+      logLevel: z._default(z.enum(LOG_LEVELS), "INFO"),
+      /** How often the scheduled metrics job runs (minutes); it reports on intervals of this length. */
+      metricsJobPeriodMinutes: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(60)), 5),
+      throttle: z.prefault(
+        z.strictObject({
+          /** Every route of the stage. */
+          stage: z._default(ThrottleSchema, { rateLimit: 1000, burstLimit: 500 }),
+          /** `GET /`: public and unauthenticated, so it gets a stricter limit. */
+          publicRoot: z._default(ThrottleSchema, { rateLimit: 50, burstLimit: 100 }),
+        }),
+        {},
+      ),
+      memorySizeMb: z._default(z.number().check(z.int(), z.minimum(128), z.maximum(10240)), 512),
+    })
+    .check(
+      z.refine((s) => s.kind !== "prod" || s.removalPolicy === "retain", {
+        path: ["removalPolicy"],
+        message: "prod keeps its data: removalPolicy must be 'retain'",
+      }),
+      z.refine((s) => !s.domain || s.regions.every((r) => s.domain?.certificateArns[r] !== undefined), {
+        path: ["domain", "certificateArns"],
+        message: "give a certificate ARN for every region of the stage",
+      }),
+    ),
+  z.transform((s) => ({ ...s, tracing: s.tracing ?? s.kind === "prod" })),
+);
 
 export type StageConfig = z.output<typeof StageConfigSchema>;
 export type StageConfigInput = z.input<typeof StageConfigSchema>;
 
 /** Parses a stage; a bad value throws an error that names the stage and the field. */
 export function defineStage(input: StageConfigInput): StageConfig {
-  const result = StageConfigSchema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join(".") || "(stage)"}: ${i.message}`);
-  throw new Error(`Invalid stage config "${input.name}": ${problems.join("; ")}`);
+  return parseConfig(
+    StageConfigSchema,
+    input,
+    "(stage)",
+    (problems) => new Error(`Invalid stage config "${input.name}": ${problems.join("; ")}`),
+  );
 }
 
 export const NAMED_STAGES = ["dev", "staging", "prod"] as const;

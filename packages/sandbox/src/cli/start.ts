@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError, jsonSink, parseEnv } from "@meridian/core";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { JavaMissingError } from "../dynamodb-local.ts";
 import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
 import { startSandbox } from "../sandbox.ts";
@@ -14,13 +14,16 @@ Environment: PORT, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_F
              LOG_LEVEL, MERIDIAN_METRICS_PERIOD_SECONDS (metrics job period, default 60; 0 = off)`;
 
 const EnvSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  MERIDIAN_DEV_API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  MERIDIAN_HOME: z.string().min(1).default(".meridian"),
-  LOG_FORMAT: z.enum(["pretty", "json"]).default("pretty"),
-  LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARN", "ERROR"]).default("INFO"),
-  MERIDIAN_METRICS_PERIOD_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  PORT: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(65535)), 3000),
+  MERIDIAN_DEV_API_KEY: z.optional(z.string().check(z.minLength(16, "must be at least 16 characters"))),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  MERIDIAN_HOME: z._default(z.string().check(z.minLength(1)), ".meridian"),
+  LOG_FORMAT: z._default(z.enum(["pretty", "json"]), "pretty"),
+  LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
+  MERIDIAN_METRICS_PERIOD_SECONDS: z._default(
+    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3600)),
+    60,
+  ),
 });
 
 // The SDK warns on Node 20 about releases we do not install (the lockfile pins it); keep the terminal quiet.

@@ -1,4 +1,5 @@
-import * as z from "zod";
+import { parseConfig } from "@meridian/core";
+import * as z from "zod/mini";
 import type { StreamFailureRecord } from "./destination.ts";
 
 /** What `onInvoke` receives after every invocation of the function (for logs and metrics). */
@@ -58,22 +59,27 @@ const isFunction = (value: unknown) => typeof value === "function";
 
 const OptionsSchema = z.strictObject({
   endpoint: z.url(),
-  tableName: z.string().min(3).max(255),
+  tableName: z.string().check(z.minLength(3), z.maxLength(255)),
   name: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "letters, digits, '.', '_' and '-' only (it names files)"),
-  stateDir: z.string().min(1).optional(),
-  batchSize: z.number().int().min(1).max(10_000).default(100),
-  maximumBatchingWindowSeconds: z.number().min(0).max(300).default(0),
-  filters: z.array(z.record(z.string(), z.unknown())).max(10).default([]),
-  maximumRetryAttempts: z.number().int().min(-1).max(10_000).default(-1),
-  maximumRecordAgeSeconds: z.number().min(-1).max(604_800).default(-1),
-  bisectBatchOnFunctionError: z.boolean().default(false),
-  reportBatchItemFailures: z.boolean().default(false),
-  pollIntervalMs: z.number().int().min(1).max(60_000).default(250),
-  onInvoke: z.custom<(info: InvokeInfo) => void>(isFunction, "must be a function").optional(),
-  onDiscard: z.custom<(entry: StreamFailureRecord) => void>(isFunction, "must be a function").optional(),
-  onError: z.custom<(error: unknown, where: string) => void>(isFunction, "must be a function").optional(),
+    .check(
+      z.regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+        "letters, digits, '.', '_' and '-' only (it names files)",
+      ),
+    ),
+  stateDir: z.optional(z.string().check(z.minLength(1))),
+  batchSize: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(10_000)), 100),
+  maximumBatchingWindowSeconds: z._default(z.number().check(z.minimum(0), z.maximum(300)), 0),
+  filters: z._default(z.array(z.record(z.string(), z.unknown())).check(z.maxLength(10)), []),
+  maximumRetryAttempts: z._default(z.number().check(z.int(), z.minimum(-1), z.maximum(10_000)), -1),
+  maximumRecordAgeSeconds: z._default(z.number().check(z.minimum(-1), z.maximum(604_800)), -1),
+  bisectBatchOnFunctionError: z._default(z.boolean(), false),
+  reportBatchItemFailures: z._default(z.boolean(), false),
+  pollIntervalMs: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(60_000)), 250),
+  onInvoke: z.optional(z.custom<(info: InvokeInfo) => void>(isFunction, "must be a function")),
+  onDiscard: z.optional(z.custom<(entry: StreamFailureRecord) => void>(isFunction, "must be a function")),
+  onError: z.optional(z.custom<(error: unknown, where: string) => void>(isFunction, "must be a function")),
 });
 
 export type ResolvedOptions = z.output<typeof OptionsSchema>;
@@ -87,12 +93,10 @@ export class StreamRunnerOptionsError extends Error {
 
 /** Applies Lambda's defaults and rejects unknown or out-of-range options with every problem named. */
 export function resolveOptions(options: StreamRunnerOptions): ResolvedOptions {
-  const parsed = OptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join(".") || "options"}: ${issue.message}`,
-    );
-    throw new StreamRunnerOptionsError(`Invalid stream runner options:\n  ${problems.join("\n  ")}`);
-  }
-  return parsed.data;
+  return parseConfig(
+    OptionsSchema,
+    options,
+    "options",
+    (problems) => new StreamRunnerOptionsError(`Invalid stream runner options:\n  ${problems.join("\n  ")}`),
+  );
 }
