@@ -35,7 +35,7 @@ export interface Telemetry {
  * What the HTTP app takes from its host. No metrics emitter: each request's metrics travel in its log entry
  * (one line that is also an EMF document, see `observeRequests`).
  */
-export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId"> &
+export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId" | "router"> &
   Pick<Telemetry, "logger" | "tracing">;
 
 function clientOptions(config: DataConfig, tracing: Tracing = noTracing) {
@@ -60,13 +60,13 @@ export function createMeridianApp(
 ): MeridianApp {
   const { tracing, ...deps } = frontDoor;
   const db = documentClient(config, tracing);
+  // The two lookups of every cold POST /epoch (the API key, then the write) go through one client.
+  const commands = createCommandClient(clientOptions(config, tracing), db);
   return createApp({
     ...deps,
     logger: frontDoor.logger ?? createLogger({ service: SERVICE.http, level: config.logLevel }),
-    epochs: new DynamoEpochStore(db, config.tables.epochs, {
-      commands: createCommandClient(clientOptions(config, tracing), db),
-    }),
-    apiKeys: new DynamoApiKeyStore(db, config.tables.apiKeys),
+    epochs: new DynamoEpochStore(db, config.tables.epochs, { commands }),
+    apiKeys: new DynamoApiKeyStore(db, config.tables.apiKeys, { commands }),
     catalog: new DynamoCatalogStore(db, config.tables.catalog),
     orders: new DynamoOrderStore(db, config.tables.orders, config.tables.catalog),
     hasher: new ApiKeyHasher(config.appSecret),

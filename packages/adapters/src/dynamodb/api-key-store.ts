@@ -1,13 +1,20 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-  UpdateCommand,
-} from "@aws-sdk/lib-dynamodb";
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { ApiKeyRecord, ApiKeyStore } from "@meridian/core";
 import { dynamo } from "./errors.ts";
+
+export interface ApiKeyStoreOptions {
+  /**
+   * Client for the lookup every uncached API key costs (a GetItem, marshalled by hand), from
+   * `createCommandClient`: on a cold start it is the client the epoch write uses too, so the first
+   * request resolves one client's set-up, not two. Default: the document client.
+   */
+  commands?: DynamoDBClient;
+}
 
 function fromItem(item: Record<string, unknown>): ApiKeyRecord {
   const record: ApiKeyRecord = {
@@ -22,10 +29,15 @@ function fromItem(item: Record<string, unknown>): ApiKeyRecord {
 
 /** API keys by id (derived from the key's hash), so authenticating a request is one GetItem. */
 export class DynamoApiKeyStore implements ApiKeyStore {
+  private readonly commands: Pick<DynamoDBClient, "send">;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+    options: ApiKeyStoreOptions = {},
+  ) {
+    this.commands = options.commands ?? db;
+  }
 
   async create(record: ApiKeyRecord): Promise<void> {
     await dynamo(() =>
@@ -41,9 +53,17 @@ export class DynamoApiKeyStore implements ApiKeyStore {
 
   async findById(id: string): Promise<ApiKeyRecord | undefined> {
     const { Item } = await dynamo(() =>
-      this.db.send(new GetCommand({ TableName: this.tableName, Key: { id } })),
+      this.commands.send(new GetItemCommand({ TableName: this.tableName, Key: { id: { S: id } } })),
     );
-    return Item ? fromItem(Item) : undefined;
+    if (!Item) return undefined;
+    const text = (name: string) => Item[name]?.S;
+    return fromItem({
+      id: text("id"),
+      name: text("name"),
+      hash: text("hash"),
+      createdAt: text("createdAt"),
+      revokedAt: text("revokedAt"),
+    });
   }
 
   /** Administrative listing for the CLI (a handful of keys); no request path calls it. */
