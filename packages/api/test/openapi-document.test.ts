@@ -1,3 +1,4 @@
+import { numberFromText } from "@meridian/core";
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 import { openApiDocument } from "../src/routes/openapi-document.ts";
@@ -26,7 +27,7 @@ const routes: RouteConfig[] = [
       // Built on first use, as the app's schemas are.
       query: z.lazy(() =>
         z.object({
-          limit: z._default(z.coerce.number().check(z.describe("Page size")), 25),
+          limit: z._default(numberFromText().check(z.describe("Page size")), 25),
           q: z.string(),
         }),
       ),

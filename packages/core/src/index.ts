@@ -23,4 +23,5 @@ export * from "./shared/ids.ts";
 export * from "./shared/load-once.ts";
 export * from "./shared/pagination.ts";
 export * from "./shared/ports.ts";
+export * from "./shared/schema-parts.ts";
 export * from "./shared/validation.ts";

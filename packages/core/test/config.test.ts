@@ -1,11 +1,11 @@
-import { ConfigError, parseEnv } from "@meridian/core";
+import { ConfigError, numberFromText, parseEnv } from "@meridian/core";
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
 
 const Schema = z.object({
   TABLE_EPOCHS: z.string().check(z.minLength(3)),
   DYNAMODB_ENDPOINT: z.url(),
-  CACHE_TTL_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 30),
+  CACHE_TTL_SECONDS: z._default(numberFromText().check(z.int(), z.minimum(0)), 30),
   REGION: z.optional(z.string()),
 });
 

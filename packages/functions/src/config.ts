@@ -1,5 +1,5 @@
 import type { TableNames } from "@meridian/adapters";
-import { type LogLevel, parseEnv } from "@meridian/core";
+import { type LogLevel, numberFromText, parseEnv } from "@meridian/core";
 import * as z from "zod/mini";
 
 // Built on first use (`z.lazy`), like every schema: each function builds only its own environment's.
@@ -32,7 +32,7 @@ const HttpEnv = z.lazy(() =>
       /** In AWS: the Secrets Manager secret holding that value, read once at cold start. */
       APP_SECRET_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
       API_KEY_CACHE_TTL_SECONDS: z._default(
-        z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3600)),
+        numberFromText().check(z.int(), z.minimum(0), z.maximum(3600)),
         30,
       ),
       /** Token issuer: the Cognito user pool URL (`https://cognito-idp.<region>.amazonaws.com/<pool id>`). */
@@ -64,7 +64,7 @@ const MetricsJobEnv = z.lazy(() =>
     TABLE_ORDERS: table(),
     /** The schedule's period: the job reports on the last complete interval of this length. */
     METRICS_INTERVAL_SECONDS: z._default(
-      z.coerce.number().check(z.int(), z.minimum(10), z.maximum(86_400)),
+      numberFromText().check(z.int(), z.minimum(10), z.maximum(86_400)),
       300,
     ),
   }),

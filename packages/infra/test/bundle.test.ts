@@ -111,6 +111,9 @@ function filesFrom(dir: string, pattern: RegExp): string[] {
 
 const TRACER = /node_modules\/(@aws-lambda-powertools\/tracer|aws-xray-sdk-core)\//;
 const SECRETS_MANAGER = /node_modules\/@aws-sdk\/client-secrets-manager\//;
+/** The OpenAPI document's generator: ours and zod's JSON Schema conversion (see core's schema-parts.ts). */
+const OPENAPI =
+  /(packages\/api\/src\/routes\/openapi-document\.ts|zod\/v4\/core\/(to-json-schema|json-schema-processors)\.js)$/;
 
 describe("the bundled HTTP handler", () => {
   let dir = "";
@@ -158,11 +161,12 @@ describe("the bundled HTTP handler", () => {
     expect(response?.body).toContain('"openapi":"3.1.0"');
   });
 
-  it("keeps the X-Ray tracer and the Secrets Manager client in chunks that index.mjs does not import statically", () => {
+  it("keeps the X-Ray tracer, the Secrets Manager client and the OpenAPI generator in chunks that index.mjs does not import statically", () => {
     // Act
     const startup = staticImportGraph(dir);
     const tracer = filesFrom(dir, TRACER);
     const secretsManager = filesFrom(dir, SECRETS_MANAGER);
+    const openapi = filesFrom(dir, OPENAPI);
 
     // Assess: one chunk holds the tracer's packages, so no shared chunk that starts with the function has any.
     expect(tracer).toHaveLength(1);
@@ -171,6 +175,8 @@ describe("the bundled HTTP handler", () => {
     expect(startup).toContain("index.mjs");
     expect(startup).not.toContain(tracer[0]);
     expect(startup).not.toContain(secretsManager[0]);
+    expect(openapi.length).toBeGreaterThan(0);
+    expect(openapi.filter((file) => startup.includes(file))).toEqual([]);
   });
 
   it("starts and answers from its start-up files alone with tracing off, and loads the tracer's chunk with it on", () => {

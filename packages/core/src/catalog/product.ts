@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { isoDateTime, numberFromText } from "../shared/schema-parts.ts";
 
 // Built on first use, like every schema (see epoch.ts).
 const currency = () =>
@@ -33,8 +34,8 @@ export const ProductSchema = z.lazy(() =>
       version: z
         .number()
         .check(z.int(), z.minimum(1), z.describe("Incremented by every change; send it back in PATCH")),
-      createdAt: z.iso.datetime(),
-      updatedAt: z.iso.datetime(),
+      createdAt: isoDateTime(),
+      updatedAt: isoDateTime(),
     })
     .check(z.meta({ id: "Product" })),
 );
@@ -88,7 +89,7 @@ export const AdjustStockBodySchema = z.lazy(() =>
 export const ListQuerySchema = z.lazy(() =>
   z.object({
     limit: z._default(
-      z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100), z.describe("Page size, 1-100")),
+      numberFromText().check(z.int(), z.minimum(1), z.maximum(100), z.describe("Page size, 1-100")),
       25,
     ),
     cursor: z.optional(

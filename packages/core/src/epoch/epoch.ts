@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { numberFromText } from "../shared/schema-parts.ts";
 
 // Schemas are built on first use (`z.lazy`), not when the module loads: a cold start that serves one route
 // builds only that route's schemas (decision 0008).
@@ -33,9 +34,12 @@ export const EPOCH_PAGE_MAX = 100;
 export const ListEpochsQuerySchema = z.lazy(() =>
   z.object({
     limit: z._default(
-      z.coerce
-        .number()
-        .check(z.int(), z.minimum(1), z.maximum(EPOCH_PAGE_MAX), z.describe("Page size, 1-100")),
+      numberFromText().check(
+        z.int(),
+        z.minimum(1),
+        z.maximum(EPOCH_PAGE_MAX),
+        z.describe("Page size, 1-100"),
+      ),
       25,
     ),
     cursor: z.optional(

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { isoDateTime, numberFromText } from "../shared/schema-parts.ts";
 
 export const ORDER_STATUSES = ["PENDING", "CONFIRMED", "REJECTED", "CANCELLED"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -29,8 +30,8 @@ export const OrderSchema = z.lazy(() =>
       reason: z.optional(z.string().check(z.describe("Why the order was rejected, e.g. OUT_OF_STOCK"))),
       reasonDetail: z.optional(z.string().check(z.describe("e.g. the product that was out of stock"))),
       correlationId: z.optional(z.string().check(z.describe("Request id of the POST that placed the order"))),
-      createdAt: z.iso.datetime(),
-      updatedAt: z.iso.datetime(),
+      createdAt: isoDateTime(),
+      updatedAt: isoDateTime(),
     })
     .check(z.meta({ id: "Order" })),
 );
@@ -63,7 +64,7 @@ export type PlaceOrderBody = z.infer<typeof PlaceOrderBodySchema>;
 
 export const ListOrdersQuerySchema = z.lazy(() =>
   z.object({
-    limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 25),
+    limit: z._default(numberFromText().check(z.int(), z.minimum(1), z.maximum(100)), 25),
     cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
     status: z.optional(z.enum(ORDER_STATUSES).check(z.describe("Admins: list all orders with this status"))),
   }),

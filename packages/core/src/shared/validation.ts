@@ -1,10 +1,12 @@
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
+import { config } from "zod/v4/core";
 import en from "zod/v4/locales/en.js";
 import { type FieldIssue, ValidationError } from "./errors.ts";
 
 // Every schema in the project is written with zod/mini (decision 0008), which ships no messages of its own:
 // English ones, the same as classic zod's, for every parse. Everything that parses imports this module.
-z.config(en());
+// (`config` from zod's core, not `z.config`: see schema-parts.ts for why a Lambda bundle cares.)
+config(en());
 
 /** Turns zod issues into field issues that name the offending field. */
 export function toFieldIssues(error: z.core.$ZodError, root: string): FieldIssue[] {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { ConfigError, jsonSink, parseEnv } from "@meridian/core";
+import { ConfigError, jsonSink, numberFromText, parseEnv } from "@meridian/core";
 import * as z from "zod/mini";
 import { JavaMissingError } from "../dynamodb-local.ts";
 import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
@@ -14,14 +14,14 @@ Environment: PORT, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_F
              LOG_LEVEL, MERIDIAN_METRICS_PERIOD_SECONDS (metrics job period, default 60; 0 = off)`;
 
 const EnvSchema = z.object({
-  PORT: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(65535)), 3000),
+  PORT: z._default(numberFromText().check(z.int(), z.minimum(0), z.maximum(65535)), 3000),
   MERIDIAN_DEV_API_KEY: z.optional(z.string().check(z.minLength(16, "must be at least 16 characters"))),
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   MERIDIAN_HOME: z._default(z.string().check(z.minLength(1)), ".meridian"),
   LOG_FORMAT: z._default(z.enum(["pretty", "json"]), "pretty"),
   LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
   MERIDIAN_METRICS_PERIOD_SECONDS: z._default(
-    z.coerce.number().check(z.int(), z.minimum(0), z.maximum(3600)),
+    numberFromText().check(z.int(), z.minimum(0), z.maximum(3600)),
     60,
   ),
 });
