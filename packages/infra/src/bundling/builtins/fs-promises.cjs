@@ -1,0 +1,2 @@
+// `node:fs/promises` for Lambda bundles, without an ES import: see BUILTINS_BY_REQUIRE in ../lambda-bundle.ts.
+module.exports = process.getBuiltinModule("node:fs/promises");
