@@ -2,10 +2,11 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { buildSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTINS_BY_REQUIRE, functionEntry } from "../src/bundling/lambda-bundle.ts";
+import { BUILTINS_BY_REQUIRE, buildLambdaSync, functionEntry } from "../src/bundling/lambda-bundle.ts";
 import { synthStage } from "./helpers.ts";
 
 /**
@@ -114,6 +115,37 @@ const SECRETS_MANAGER = /node_modules\/@aws-sdk\/client-secrets-manager\//;
 /** The OpenAPI document's generator: ours and zod's JSON Schema conversion (see core's schema-parts.ts). */
 const OPENAPI =
   /(packages\/api\/src\/routes\/openapi-document\.ts|zod\/v4\/core\/(to-json-schema|json-schema-processors)\.js)$/;
+
+describe("stack traces of a bundled function", () => {
+  const out = mkdtempSync(join(tmpdir(), "meridian-stacks-"));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it("name the TypeScript source and line once installSourceMappedStacks ran, without --enable-source-maps", () => {
+    // Arrange
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), "fixtures", "throws.ts");
+    const { entryFile } = buildLambdaSync({ entry: fixture, outdir: out });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [entryFile, ...args], {
+        cwd: out,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH },
+      });
+
+    // Act
+    const mapped = run("--mapped");
+    const plain = run();
+
+    // Assess: the throw is on line 7 of the fixture, its caller on line 11, with the functions' own names
+    // (the bundle's are minified); without the hook, positions in index.mjs.
+    expect(mapped.stderr).toBe("");
+    expect(mapped.stdout).toContain("Error: boom from the fixture");
+    expect(mapped.stdout).toMatch(/at innermost \(\/.*packages\/infra\/test\/fixtures\/throws\.ts:7:9\)/);
+    expect(mapped.stdout).toMatch(/at middle \(\/.*packages\/infra\/test\/fixtures\/throws\.ts:11:10\)/);
+    expect(plain.stdout).toContain("Error: boom from the fixture");
+    expect(plain.stdout).not.toContain("throws.ts");
+    expect(plain.stdout).toContain("index.mjs:");
+  });
+});
 
 describe("the bundled HTTP handler", () => {
   let dir = "";

@@ -3,12 +3,14 @@ import { handle } from "hono/aws-lambda";
 import { LinearRouter } from "hono/router/linear-router";
 import { loadRuntimeConfig } from "../config.ts";
 import { resolveAppSecret } from "../secret.ts";
+import { installSourceMappedStacks } from "../stack-traces.ts";
 import { loadTracing } from "../tracing/tracing.ts";
 import { createMeridianApp } from "../wiring.ts";
 import { lambdaClientIp, lambdaRequestId } from "./front-door.ts";
 import { installLiteFetch } from "./lite-fetch/install.ts";
 import { withHttpTracing } from "./tracing.ts";
 
+installSourceMappedStacks();
 // Before anything builds a Headers, Request or Response: Hono and hono/aws-lambda then never load Node's
 // fetch implementation (undici), which costs 20-40 ms of every cold start (decision 0007).
 installLiteFetch();

@@ -1,8 +1,10 @@
 import { SERVICE } from "@meridian/core";
 import { loadOrderStreamConfig } from "../config.ts";
+import { installSourceMappedStacks } from "../stack-traces.ts";
 import { loadTracing } from "../tracing/tracing.ts";
 import { createOrderStreamHandler } from "../wiring.ts";
 
+installSourceMappedStacks();
 const config = loadOrderStreamConfig();
 
 /** DynamoDB Streams entry point (event source mapping with ReportBatchItemFailures). */

@@ -77,9 +77,9 @@ export interface LambdaBundleOptions {
  * only through `import()` (the X-Ray tracer, the Secrets Manager client, the SDK's rarer credential providers)
  * is a chunk of its own, read from disk only when it is imported. Modules that the entry and a lazy chunk both
  * use go to shared chunks that `index.mjs` imports statically. Every file gets a linked source map without
- * `sourcesContent` (Lambda sets `--enable-source-maps`) and the `require` banner. `mainFields` prefers the
- * packages' ES module builds, as CDK's NodejsFunction does for `format: esm`. The built-ins of
- * `BUILTINS_BY_REQUIRE` are loaded without an ES import.
+ * `sourcesContent` (read only when a stack is formatted: `installSourceMappedStacks`, decision 0009) and the
+ * `require` banner. `mainFields` prefers the packages' ES module builds, as CDK's NodejsFunction does for
+ * `format: esm`. The built-ins of `BUILTINS_BY_REQUIRE` are loaded without an ES import.
  *
  * @example
  * await build(lambdaBuildOptions({ entry: "packages/functions/src/http/handler.ts", outdir: "/tmp/http" }));

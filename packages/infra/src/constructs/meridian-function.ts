@@ -111,7 +111,6 @@ export class MeridianFunction extends LambdaFunction {
       code: bundledCode(entry),
       handler: LAMBDA_HANDLER,
       environment: {
-        NODE_OPTIONS: "--enable-source-maps",
         LOG_LEVEL: logLevel,
         POWERTOOLS_SERVICE_NAME: service,
         // The code loads its X-Ray tracer only when told to, so it costs nothing where tracing is off.
