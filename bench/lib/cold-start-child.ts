@@ -29,6 +29,10 @@ export interface ColdResult {
   totalMs: number;
   /** Wall-clock time (ms since 1970) of the first response, to compare with the parent's spawn time. */
   respondedAtMs: number;
+  /** The end of the import on `process.hrtime`'s clock (µs), the clock of `--cpu-prof` timestamps. */
+  importedUs: number;
+  /** CPU time (user + system) of the process from its start to the first response: no waiting counted. */
+  cpuMs: number;
   rssBytes: number;
 }
 
@@ -75,8 +79,10 @@ async function report(result: ColdResult | WarmResult): Promise<never> {
 const started = performance.now();
 const { handler } = (await import(pathToFileURL(bundlePath).href)) as { handler: Handler };
 const imported = performance.now();
+const importedUs = Number(process.hrtime.bigint() / 1000n);
 await invoke(handler);
 const responded = performance.now();
+const cpuAtResponse = process.cpuUsage();
 
 if (mode === "cold") {
   await report({
@@ -86,6 +92,8 @@ if (mode === "cold") {
     firstInvokeMs: responded - imported,
     totalMs: responded,
     respondedAtMs: performance.timeOrigin + responded,
+    importedUs,
+    cpuMs: (cpuAtResponse.user + cpuAtResponse.system) / 1000,
     rssBytes: process.memoryUsage.rss(),
   });
 }
