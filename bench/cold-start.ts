@@ -466,7 +466,7 @@ function profileTable(
 
 const profiled = profiles.cold.size === warmVariants.length && profiles.warm.size === warmVariants.length;
 const PROFILE_NOTE =
-  "from one more process per handler and path run under `node --cpu-prof`: self " +
+  "from more processes per handler run under `node --cpu-prof` (three cold ones, averaged; one warm one): self " +
   "time per owner, bundle frames traced back through the source map to their package, V8 built-ins " +
   "charged to their caller, `node:*` being Node's own JavaScript (and the system calls it makes). The " +
   "profiler adds overhead: compare the columns, not these totals with the tables above. Largest " +
