@@ -7,8 +7,8 @@
  *
  *   npx tsx bench/cold-start.ts [--runs 15] [--requests 2000] [--warmup 200] [--warm-rounds 3] [--skip-profile] [--print]
  *
- * Unless --skip-profile, more processes per handler run under `node --cpu-prof` (three cold ones, whose
- * profiles are averaged, whole and from the end of the import on, and one warm one, its measured loop), and
+ * Unless --skip-profile, more processes per handler run under `node --cpu-prof` (COLD_PROFILE_RUNS cold ones,
+ * their profiles averaged, whole and from the end of the import on, and one warm one, its measured loop), and
  * the self time is traced back (through the bundle's source maps) to the package that spent it.
  * BENCH_KEEP=1 keeps the bundles and profiles (the path is printed). --print prints the results blocks
  * instead of writing them (for trial runs).
@@ -466,7 +466,7 @@ function profileTable(
 
 const profiled = profiles.cold.size === warmVariants.length && profiles.warm.size === warmVariants.length;
 const PROFILE_NOTE =
-  "from more processes per handler run under `node --cpu-prof` (three cold ones, averaged; one warm one): self " +
+  `from more processes per handler run under \`node --cpu-prof\` (${COLD_PROFILE_RUNS} cold ones, averaged; one warm one): self ` +
   "time per owner, bundle frames traced back through the source map to their package, V8 built-ins " +
   "charged to their caller, `node:*` being Node's own JavaScript (and the system calls it makes). The " +
   "profiler adds overhead: compare the columns, not these totals with the tables above. Largest " +

@@ -42,19 +42,12 @@ export interface AppDeps {
   frontDoorRequestId?: (c: AppContext) => string | undefined;
   /** See ApiKeyAuthOptions.cacheTtlMs. */
   apiKeyCacheTtlMs?: number;
-  /**
-   * How routes are matched. Default: Hono's own choice, which compiles every route into one regular
-   * expression on the first request (fastest for a long-lived server). A Lambda function passes a
-   * `LinearRouter`, which has nothing to compile: its cold start serves the first request sooner.
-   */
-  router?: HonoOptions["router"];
 }
 
 /** AppDeps with defaults filled in, as routes see them. */
 export type RouteDeps = AppDeps & { clock: Clock; ids: IdGenerator };
 
 export type MeridianApp = Hono<AppEnv>;
-type HonoOptions = NonNullable<ConstructorParameters<typeof Hono<AppEnv>>[0]>;
 
 /**
  * Builds the one Meridian HTTP app. Lambda exports `handle(createApp(deps))`, the sandbox serves it with
@@ -66,7 +59,7 @@ type HonoOptions = NonNullable<ConstructorParameters<typeof Hono<AppEnv>>[0]>;
  */
 export function createApp(deps: AppDeps): MeridianApp {
   const full: RouteDeps = { ...deps, clock: deps.clock ?? systemClock, ids: deps.ids ?? uuidV7Generator };
-  const app = new Hono<AppEnv>(deps.router ? { router: deps.router } : {});
+  const app = new Hono<AppEnv>();
   const api = { app, routes: [] };
   const onError = errorHandler(deps.logger);
 

@@ -64,7 +64,8 @@ function compile(path: string): RegExp {
       part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
     )
     .join("/");
-  return new RegExp(`^${pattern}/?$`);
+  // Exactly as the router matches: a trailing slash makes another path.
+  return new RegExp(`^${pattern}$`);
 }
 
 /** 404 for an unknown path, 405 with `Allow` when the path exists under other methods. */

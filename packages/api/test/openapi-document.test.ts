@@ -99,6 +99,9 @@ describe("openApiDocument", () => {
     expect(doc.components.schemas.NewThing?.required ?? []).not.toContain("size");
     expect(doc.components.schemas.NewThing?.additionalProperties).toBe(false);
     expect(doc.components.schemas.Thing?.required).toEqual(["id", "size"]);
+    // A response object stays open (a later version may add fields); a strict object stays closed.
+    expect(doc.components.schemas.Thing).not.toHaveProperty("additionalProperties");
+    expect(doc.components.schemas.ThingPage).not.toHaveProperty("additionalProperties");
     expect(doc.paths["/things"]?.post?.requestBody).toEqual({
       required: false,
       content: { "application/json": { schema: { $ref: "#/components/schemas/NewThing" } } },

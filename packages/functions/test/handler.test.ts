@@ -272,6 +272,21 @@ describe.each(frontDoors)("handler behind $name", (door) => {
     expect(reply.header("x-request-id")).toBeTruthy();
   });
 
+  it("matches paths exactly, as the sandbox does: a trailing slash is another path (404)", async () => {
+    // Act
+    const health = await invoke(door, { method: "GET", path: "/health/" });
+    const epoch = await invoke(door, {
+      method: "GET",
+      path: "/epochs/01890a5d-ac96-774b-bcce-b302099a8057/",
+      headers: { "x-api-key": apiKey },
+    });
+
+    // Assess
+    expect(health.status).toBe(404);
+    expect(epoch.status).toBe(404);
+    expect(health.json()).toMatchObject({ error: { code: "ROUTE_NOT_FOUND" } });
+  });
+
   it("reads a base64-encoded body (isBase64Encoded: true)", async () => {
     // Prepare
     const spec = postEpoch({ "x-api-key": apiKey }, JSON.stringify({ label: "héllo, base64 ✓" }), {

@@ -39,6 +39,17 @@ export interface Parameter {
 const COMPONENT_REF = "#/components/schemas/";
 
 /**
+ * zod describes every object as closed (`additionalProperties: false`) on the output side, since parsing
+ * drops unknown keys; a response documented that way tells generated clients to reject any field a later
+ * version adds. Only strict objects (which reject unknown keys) stay closed.
+ */
+const openObjects: NonNullable<z.core.ToJSONSchemaParams["override"]> = ({ zodSchema, jsonSchema }) => {
+  if (zodSchema._zod.def.type === "object" && zodSchema._zod.def.catchall === undefined) {
+    delete jsonSchema.additionalProperties;
+  }
+};
+
+/**
  * Converts zod schemas to JSON Schema. A schema registered with an `id` (`z.meta({ id })`) becomes a
  * component and is referenced wherever it appears; the rest are inlined.
  */
@@ -47,7 +58,11 @@ class SchemaConverter {
 
   convert(schema: z.ZodMiniType | Record<string, unknown>, io: "input" | "output"): JsonSchema {
     if (!("_zod" in schema)) return schema as JsonSchema;
-    const json = z.toJSONSchema(schema as z.ZodMiniType, { io, unrepresentable: "any" });
+    const json = z.toJSONSchema(schema as z.ZodMiniType, {
+      io,
+      unrepresentable: "any",
+      override: openObjects,
+    });
     // zod puts named schemas in `$defs` and refers to `#/$defs/<id>`: move them to the components.
     const {
       $schema: _,

@@ -9,5 +9,9 @@ import { _coercedNumber, _isoDateTime, $ZodISODateTime } from "zod/v4/core";
 /** A number given as text (a query string, an environment variable): `z.coerce.number()`. */
 export const numberFromText = () => _coercedNumber(z.ZodMiniNumber);
 
-/** An ISO 8601 date-time in UTC (`2026-11-22T04:00:00.000Z`): `z.iso.datetime()`. */
+/**
+ * An ISO 8601 date-time in UTC (`2026-11-22T04:00:00.000Z`): `z.iso.datetime()`. A leaf: zod's core type, which
+ * parses and converts to JSON Schema like the mini one but has no `.check()` (mini's own class would bring
+ * the generator back).
+ */
 export const isoDateTime = () => _isoDateTime($ZodISODateTime);

