@@ -42,12 +42,20 @@ export interface AppDeps {
   frontDoorRequestId?: (c: AppContext) => string | undefined;
   /** See ApiKeyAuthOptions.cacheTtlMs. */
   apiKeyCacheTtlMs?: number;
+  /**
+   * How routes are matched. Default: Hono's, which compiles the whole route table into one regular
+   * expression on the first request (the fastest match for a long-lived server). The Lambda function passes
+   * a `LinearRouter`, which has nothing to compile: about 3 ms less CPU on a cold start's first request.
+   * Either way a path matches alike (see `strict: false` below).
+   */
+  router?: HonoOptions["router"];
 }
 
 /** AppDeps with defaults filled in, as routes see them. */
 export type RouteDeps = AppDeps & { clock: Clock; ids: IdGenerator };
 
 export type MeridianApp = Hono<AppEnv>;
+type HonoOptions = NonNullable<ConstructorParameters<typeof Hono<AppEnv>>[0]>;
 
 /**
  * Builds the one Meridian HTTP app. Lambda exports `handle(createApp(deps))`, the sandbox serves it with
@@ -59,7 +67,9 @@ export type MeridianApp = Hono<AppEnv>;
  */
 export function createApp(deps: AppDeps): MeridianApp {
   const full: RouteDeps = { ...deps, clock: deps.clock ?? systemClock, ids: deps.ids ?? uuidV7Generator };
-  const app = new Hono<AppEnv>();
+  // `strict: false`: `/health/` is `/health` behind every front door. LinearRouter matches a trailing slash
+  // whatever this says; Hono's default router agrees only when told.
+  const app = new Hono<AppEnv>({ strict: false, ...(deps.router ? { router: deps.router } : {}) });
   const api = { app, routes: [] };
   const onError = errorHandler(deps.logger);
 

@@ -64,8 +64,8 @@ function compile(path: string): RegExp {
       part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
     )
     .join("/");
-  // Exactly as the router matches: a trailing slash makes another path.
-  return new RegExp(`^${pattern}$`);
+  // As the app matches (`strict: false`): a trailing slash names the same route.
+  return new RegExp(`^${pattern}/?$`);
 }
 
 /** 404 for an unknown path, 405 with `Allow` when the path exists under other methods. */

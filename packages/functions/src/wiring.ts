@@ -35,7 +35,7 @@ export interface Telemetry {
  * What the HTTP app takes from its host. No metrics emitter: each request's metrics travel in its log entry
  * (one line that is also an EMF document, see `observeRequests`).
  */
-export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId"> &
+export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId" | "router"> &
   Pick<Telemetry, "logger" | "tracing">;
 
 function clientOptions(config: DataConfig, tracing: Tracing = noTracing) {

@@ -278,6 +278,16 @@ describe("health and docs", () => {
     expect(await (await api("/health/ready", { key: null })).json()).toEqual({ status: "ok" });
   });
 
+  it("takes a trailing slash as the same path, as the Lambda function does", async () => {
+    const health = await api("/health/", { key: null });
+    const post = await api("/health/", { method: "POST", key: null });
+
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok" });
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+  });
+
   it("serves an OpenAPI 3.1 document generated from the route schemas", async () => {
     const doc = (await (await api("/openapi.json", { key: null })).json()) as {
       openapi: string;

@@ -1,5 +1,6 @@
 import { SERVICE } from "@meridian/core";
 import { handle } from "hono/aws-lambda";
+import { LinearRouter } from "hono/router/linear-router";
 import { loadRuntimeConfig } from "../config.ts";
 import { resolveAppSecret } from "../secret.ts";
 import { installSourceMappedStacks } from "../stack-traces.ts";
@@ -17,7 +18,7 @@ const config = loadRuntimeConfig();
 const tracing = await loadTracing({ enabled: config.tracingEnabled, service: SERVICE.http });
 const app = createMeridianApp(
   { ...config, appSecret: await resolveAppSecret(config.appSecret, config.region, tracing) },
-  { clientIp: lambdaClientIp, frontDoorRequestId: lambdaRequestId, tracing },
+  { clientIp: lambdaClientIp, frontDoorRequestId: lambdaRequestId, tracing, router: new LinearRouter() },
 );
 
 /** HTTP entry point for API Gateway HTTP API (v2), REST API (v1) and ALB events. */
