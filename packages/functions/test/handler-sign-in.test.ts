@@ -1,5 +1,8 @@
+import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { prepareFunctionEnvironment } from "./fixtures/environment.ts";
@@ -9,6 +12,7 @@ import { lambdaContext } from "./fixtures/lambda-context.ts";
 type Handler = typeof import("../src/http/handler.ts")["handler"];
 
 const AUDIENCE = "sign-in-test-client";
+const run = promisify(execFile);
 let handler: Handler;
 let issuer: string;
 let jwks: Server;
@@ -73,5 +77,30 @@ describe("HTTP function sign-in", () => {
     const reply = await listOrders(token);
 
     expect(reply.status).toBe(401);
+  });
+
+  it("verifies a token in a fresh process without loading undici (the key set is read over node:http)", async () => {
+    // Prepare: a customer's token; POST /products then stops at the admin check, after verification.
+    const token = await sign({ sub: "customer-1", token_use: "access", client_id: AUDIENCE });
+    const script = fileURLToPath(new URL("./fixtures/signed-in-request.ts", import.meta.url));
+
+    // Act: asynchronously, so this process's key-set server can answer the child.
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: { ...process.env, TEST_TOKEN: token },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+
+    // Assess
+    expect(stderr).toBe("");
+    const result = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
+      status: number;
+      body: string;
+      undici: string[];
+    };
+    expect(result.status).toBe(403);
+    expect(JSON.parse(result.body)).toMatchObject({ error: { code: "FORBIDDEN" } });
+    expect(result.undici).toEqual([]);
   });
 });
