@@ -1,6 +1,7 @@
 /**
  * Cold start and warm CPU of the real `http` Lambda bundle against a minimal one-PutItem handler, and of
- * the same `http` bundle with X-Ray tracing on (`TRACING_ENABLED=true`), all bundled the same way, all in
+ * the same `http` bundle with X-Ray tracing on (`TRACING_ENABLED=true`), and (cold only) of the minimal handler
+ * plus the API-key read that `POST /epoch` makes before writing, all bundled the same way, all in
  * fresh `node` processes, in one run against one DynamoDB Local. The traced variant sends its segments
  * over UDP to a socket this script listens on (127.0.0.1, a free port), which counts them: nothing leaves
  * the machine. Writes its results blocks (`cold-start`, `cold-start-tracing`) into docs/performance.md.
@@ -66,7 +67,7 @@ const warmup = Number(args.warmup);
 const warmRounds = Number(args["warm-rounds"]);
 
 interface Variant {
-  name: "ours" | "traced" | "minimal" | "no-tracer";
+  name: "ours" | "traced" | "minimal" | "minimal-key-check" | "no-tracer";
   label: string;
   bundle: LambdaBundle;
   /** Set on top of the shared environment. */
@@ -154,6 +155,16 @@ const variants: Variant[] = [
     name: "minimal",
     label: "minimal (one PutItem, bare `@aws-sdk/client-dynamodb`)",
     bundle: await bundleLambda(join(repoRoot, "bench/lib/minimal-handler.ts"), join(workDir, "minimal")),
+  },
+  {
+    // Not the target's reference: what the API-key read alone adds to the floor (cold only: ours caches keys).
+    name: "minimal-key-check",
+    label: "minimal + the API-key check (GetItem of the key, then the PutItem; bare SDK)",
+    bundle: await bundleLambda(
+      join(repoRoot, "bench/lib/minimal-key-check-handler.ts"),
+      join(workDir, "minimal-key-check"),
+    ),
+    coldOnly: true,
   },
   {
     // With tracing off the tracer's chunk is never loaded (code splitting); this checks that it costs nothing.
@@ -362,6 +373,8 @@ const coldRatio = coldMedian("ours") / coldMedian("minimal");
 const coldRatioP90 = coldP90("ours") / coldP90("minimal");
 const coldCpuMedian = (name: Variant["name"]) => median(coldOf(name, (s) => s.cpuMs));
 const coldCpuRatio = coldCpuMedian("ours") / coldCpuMedian("minimal");
+const keyCheckRatio = coldMedian("ours") / coldMedian("minimal-key-check");
+const keyCheckCost = coldMedian("minimal-key-check") / coldMedian("minimal");
 const cpuRatio = median(cpuOf("ours")) / median(cpuOf("minimal"));
 const verdict = (ratio: number, target: number) =>
   `${ratio.toFixed(2)}× (target ≤ ${target}×: ${ratio <= target ? "met" : "NOT met"})`;
@@ -415,6 +428,10 @@ const lines = [
   `Cold ratio ours / minimal: median ${verdict(coldRatio, COLD_TARGET)}; p90 ${coldRatioP90.toFixed(2)}×; ` +
     `CPU to first response ${coldCpuRatio.toFixed(2)}× (user + system of the process: no waiting on ` +
     "DynamoDB Local counted, less noisy than the wall clock).",
+  "",
+  `The API-key read that \`POST /epoch\` makes before it writes, alone, on the bare SDK: minimal + the key ` +
+    `check / minimal ${keyCheckCost.toFixed(2)}× (median, ${ms(coldMedian("minimal-key-check") - coldMedian("minimal"))} ms); ` +
+    `ours / (minimal + the key check) ${keyCheckRatio.toFixed(2)}× (not the target's reference).`,
   "",
   `Warm per-request CPU (user + system of the function's process, ${requests} sequential requests after ${warmup} warm-up, ${warmRounds} rounds, one process per round):`,
   "",
@@ -556,7 +573,9 @@ const tracingLines = [
 if (profiled)
   tracingLines.push(...profileSection("Where tracing spends it", "Cold path", ["traced", "ours"]));
 output("cold-start-tracing", tracingLines);
-console.log(`cold ratio ${coldRatio.toFixed(2)}×, warm CPU ratio ${cpuRatio.toFixed(2)}×`);
+console.log(
+  `cold ratio ${coldRatio.toFixed(2)}× (against minimal + the key check ${keyCheckRatio.toFixed(2)}×), warm CPU ratio ${cpuRatio.toFixed(2)}×`,
+);
 console.log(
   `tracing on / off: cold ${tracedColdRatio.toFixed(2)}×, warm CPU ${tracedCpuRatio.toFixed(2)}× ` +
     `(${tracingWithinLimit ? "within" : "NOT within"} the ${TRACING_LIMIT}× limit)`,

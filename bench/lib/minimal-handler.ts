@@ -8,7 +8,8 @@ import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 
 const table = process.env.TABLE_EPOCHS;
-const client = new DynamoDBClient(
+/** Shared with minimal-key-check-handler.ts, which reads the key through it before calling `handler`. */
+export const client = new DynamoDBClient(
   process.env.DYNAMODB_ENDPOINT ? { endpoint: process.env.DYNAMODB_ENDPOINT } : {},
 );
 
