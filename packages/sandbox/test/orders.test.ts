@@ -222,6 +222,31 @@ describe("orders", () => {
     expect(await stockOf(product.id)).toBe(8);
   });
 
+  it("refuses a malformed Idempotency-Key on POST /orders with a 400 naming the header, placing nothing", async () => {
+    const product = await newProduct(5);
+    const hal = await token("customer", "hal");
+    const res = await fetch(`${sandbox.url}/orders`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${hal}`,
+        "content-type": "application/json",
+        "idempotency-key": "cart 10",
+      },
+      body: JSON.stringify({ lines: [{ productId: product.id, quantity: 1 }] }),
+    });
+
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as {
+      error: { code: string; message: string; details: { issues: { field: string; message: string }[] } };
+    };
+    expect(error.code).toBe("VALIDATION_FAILED");
+    expect(error.details.issues).toEqual([
+      { field: "Idempotency-Key", message: "visible ASCII characters only" },
+    ]);
+    await sandbox.orderStream?.drain();
+    expect(await stockOf(product.id)).toBe(5);
+  });
+
   it("rejects bad order bodies naming the field, and unknown products with 422", async () => {
     const gus = await token("customer", "gus");
     const product = await newProduct(1);

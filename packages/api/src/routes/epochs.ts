@@ -11,23 +11,12 @@ import {
   recordEpoch,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
-import * as z from "zod/mini";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
 import { countMetric } from "../middleware/observe.ts";
+import { IdempotencyHeaders, idempotencyKeyOf } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
-
-// Built on first use, like every schema: a request without the header never builds it.
-export const IdempotencyKeySchema = z.lazy(() =>
-  z
-    .string()
-    .check(z.minLength(1), z.maxLength(128), z.regex(/^[\x21-\x7e]+$/, "visible ASCII characters only")),
-);
-/** The header as the OpenAPI document lists it. */
-export const IdempotencyHeaders = z.lazy(() =>
-  z.object({ "idempotency-key": z.optional(IdempotencyKeySchema) }),
-);
 
 const security = [{ ApiKey: [] }];
 const authErrors = { 401: errorResponse("Missing, unknown or revoked API key") };
@@ -60,9 +49,7 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
     auth,
     jsonBody(RecordEpochBodySchema, { optional: true }),
     async (c) => {
-      const header = c.req.header("idempotency-key");
-      const key =
-        header === undefined ? undefined : parseInput(IdempotencyKeySchema, header, "Idempotency-Key");
+      const key = idempotencyKeyOf(c);
       const { epoch, replayed } = await recordEpoch(deps, {
         ip: deps.clientIp(c),
         body: c.get("body") as RecordEpochBody,

@@ -16,7 +16,7 @@ import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
 import { countMetric } from "../middleware/observe.ts";
-import { IdempotencyHeaders, IdempotencyKeySchema } from "./epochs.ts";
+import { IdempotencyHeaders, idempotencyKeyOf } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
 const security = [{ Bearer: [] }];
@@ -51,12 +51,10 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
     signedIn,
     jsonBody(PlaceOrderBodySchema),
     async (c) => {
-      const header = c.req.header("idempotency-key");
       const { order, replayed } = await placeOrder(deps, {
         customer: c.get("user"),
         body: c.get("body") as PlaceOrderBody,
-        idempotencyKey:
-          header === undefined ? undefined : parseInput(IdempotencyKeySchema, header, "Idempotency-Key"),
+        idempotencyKey: idempotencyKeyOf(c),
         correlationId: c.get("requestId"),
       });
       if (replayed) c.header("Idempotent-Replayed", "true");
