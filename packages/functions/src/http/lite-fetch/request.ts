@@ -174,13 +174,7 @@ export class LiteRequest extends LiteBody implements Request {
     if (!replaced && !this.bodyUsable) {
       throw new TypeError("Cannot construct a Request with a Request object that has already been used.");
     }
-    const body = replaced ? null : this.body;
-    return new globalThis.Request(this.#url, {
-      method: this.#method,
-      headers: this.#headers,
-      body,
-      duplex: "half",
-    });
+    return this.toOriginal(replaced ? null : this.body);
   }
 
   clone(): LiteRequest {
