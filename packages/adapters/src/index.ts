@@ -1,3 +1,4 @@
+export * from "./aws/budget.ts";
 export * from "./dynamodb/api-key-store.ts";
 export * from "./dynamodb/catalog-store.ts";
 export * from "./dynamodb/client.ts";

@@ -1,9 +1,11 @@
 import {
   type ApiKeyHasher,
   type ApiKeyStore,
+  BUDGETS,
   type CatalogStore,
   type Clock,
   type CursorCodec,
+  DependencyUnavailableError,
   type EpochStore,
   type IdGenerator,
   type Logger,
@@ -12,6 +14,8 @@ import {
   uuidV7Generator,
 } from "@meridian/core";
 import { Hono } from "hono";
+import type { HTTPException } from "hono/http-exception";
+import { timeout } from "hono/timeout";
 import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
 import { errorHandler, notFoundHandler } from "./error-handler.ts";
 import { apiKeyAuth } from "./middleware/api-key.ts";
@@ -42,6 +46,11 @@ export interface AppDeps {
   frontDoorRequestId?: (c: AppContext) => string | undefined;
   /** See ApiKeyAuthOptions.cacheTtlMs. */
   apiKeyCacheTtlMs?: number;
+  /**
+   * A request that has not answered after this many milliseconds answers 503 with `Retry-After` (its write
+   * may have landed: a retry with the same `Idempotency-Key` is safe). Default `BUDGETS.http.requestMs`.
+   */
+  requestBudgetMs?: number;
   /**
    * How routes are matched. Default: Hono's, which compiles the whole route table into one regular
    * expression on the first request (the fastest match for a long-lived server). The Lambda function passes
@@ -74,6 +83,9 @@ export function createApp(deps: AppDeps): MeridianApp {
   const onError = errorHandler(deps.logger);
 
   app.use(observeRequests({ logger: deps.logger, fromFrontDoor: deps.frontDoorRequestId }));
+  // hono/timeout throws what the factory returns; the error handler maps it like any dependency failure.
+  const overran = () => new DependencyUnavailableError("request budget") as unknown as HTTPException;
+  app.use(timeout(deps.requestBudgetMs ?? BUDGETS.http.requestMs, overran));
 
   const auth = apiKeyAuth({ apiKeys: deps.apiKeys, hasher: deps.hasher, cacheTtlMs: deps.apiKeyCacheTtlMs });
   visitRoutes(api, full);

@@ -1,4 +1,5 @@
-import { ConfigError } from "@meridian/core";
+import { clientBudget } from "@meridian/adapters";
+import { BUDGETS, ConfigError } from "@meridian/core";
 import { noTracing, type Tracing } from "./tracing/tracing.ts";
 
 /**
@@ -15,7 +16,7 @@ export async function resolveAppSecret(
   if (typeof secret === "string") return secret;
   // Loaded only when needed: local runs never pay for the Secrets Manager client at cold start.
   const { GetSecretValueCommand, SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
-  const client = tracing.captureClient(new SecretsManagerClient({ region }));
+  const client = tracing.captureClient(new SecretsManagerClient({ region, ...clientBudget(BUDGETS.secret) }));
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secret.arn }));
     if (!SecretString || SecretString.length < 32) {

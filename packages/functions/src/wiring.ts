@@ -10,12 +10,16 @@ import {
 import { type AppDeps, createApp, type MeridianApp } from "@meridian/api";
 import {
   ApiKeyHasher,
+  BUDGETS,
+  type CallBudget,
   createCursorCodec,
   createLogger,
+  DependencyUnavailableError,
   type Logger,
   MetricsEmitter,
   SERVICE,
   systemClock,
+  withinBudget,
 } from "@meridian/core";
 import type { DynamoDBStreamHandler, Context as LambdaContext } from "aws-lambda";
 import type { DataConfig, MetricsJobConfig, OrderStreamConfig, RuntimeConfig } from "./config.ts";
@@ -38,16 +42,13 @@ export interface Telemetry {
 export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId" | "router"> &
   Pick<Telemetry, "logger" | "tracing">;
 
-function clientOptions(config: DataConfig, tracing: Tracing = noTracing) {
+function clientOptions(config: DataConfig, budget: CallBudget, tracing: Tracing = noTracing) {
   return {
     endpoint: config.dynamodbEndpoint,
     region: config.region,
+    budget,
     instrument: <C>(client: C) => tracing.captureClient(client),
   };
-}
-
-function documentClient(config: DataConfig, tracing?: Tracing) {
-  return createDocumentClient(clientOptions(config, tracing));
 }
 
 /**
@@ -59,9 +60,10 @@ export function createMeridianApp(
   frontDoor: FrontDoor,
 ): MeridianApp {
   const { tracing, ...deps } = frontDoor;
-  const db = documentClient(config, tracing);
+  const options = clientOptions(config, BUDGETS.http.call, tracing);
+  const db = createDocumentClient(options);
   // The two lookups of every cold POST /epoch (the API key, then the write) go through one client.
-  const commands = createCommandClient(clientOptions(config, tracing), db);
+  const commands = createCommandClient(options, db);
   return createApp({
     ...deps,
     logger: frontDoor.logger ?? createLogger({ service: SERVICE.http, level: config.logLevel }),
@@ -72,11 +74,13 @@ export function createMeridianApp(
     hasher: new ApiKeyHasher(config.appSecret),
     cursors: createCursorCodec(config.appSecret),
     apiKeyCacheTtlMs: config.apiKeyCacheTtlMs,
+    requestBudgetMs: BUDGETS.http.requestMs,
     jwt: {
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,
       adminGroup: config.jwt.adminGroup,
       jwksUrl: new URL(`${config.jwt.issuer}/.well-known/jwks.json`),
+      jwksTimeoutMs: BUDGETS.http.jwksMs,
     },
   });
 }
@@ -90,7 +94,7 @@ export function createOrderStreamHandler(
   telemetry: Telemetry = {},
 ): DynamoDBStreamHandler {
   const tracing = telemetry.tracing ?? noTracing;
-  const db = documentClient(config, tracing);
+  const db = createDocumentClient(clientOptions(config, BUDGETS.orderStream.call, tracing));
   const deps = {
     orders: new DynamoOrderStore(db, config.tables.orders, config.tables.catalog),
     clock: systemClock,
@@ -109,7 +113,7 @@ export function createOrderStreamHandler(
  */
 export function createMetricsJobHandler(config: MetricsJobConfig, telemetry: Telemetry = {}) {
   const tracing = telemetry.tracing ?? noTracing;
-  const db = documentClient(config, tracing);
+  const db = createDocumentClient(clientOptions(config, BUDGETS.metricsJob.call, tracing));
   const deps = {
     source: new DynamoMetricsSource(db, config.tables),
     clock: systemClock,
@@ -119,6 +123,16 @@ export function createMetricsJobHandler(config: MetricsJobConfig, telemetry: Tel
     tracing,
   };
   return async (_event?: unknown, context?: LambdaContext) => {
-    await tracing.invocation(() => runMetricsJob(deps), { requestId: context?.awsRequestId });
+    // A run that overruns its budget fails, so EventBridge retries it; it claims its interval only after
+    // reading everything, so the retry publishes what this run could not.
+    await tracing.invocation(
+      () =>
+        withinBudget(
+          runMetricsJob(deps),
+          BUDGETS.metricsJob.runMs,
+          () => new DependencyUnavailableError("database"),
+        ),
+      { requestId: context?.awsRequestId },
+    );
   };
 }

@@ -16,7 +16,7 @@ import {
   type ProductChanges,
   VersionConflictError,
 } from "@meridian/core";
-import { dynamo } from "./errors.ts";
+import { dynamo, putNew } from "./errors.ts";
 
 const KIND = "PRODUCT";
 const BATCH_GET_MAX = 100;
@@ -37,7 +37,7 @@ export class DynamoCatalogStore implements CatalogStore {
   ) {}
 
   async create(product: Product): Promise<void> {
-    await dynamo(() =>
+    await putNew(() =>
       this.db.send(
         new PutCommand({
           TableName: this.tableName,

@@ -1,10 +1,17 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BUDGETS, type CallBudget } from "@meridian/core";
+import { clientBudget } from "../aws/budget.ts";
 
 export interface DynamoClientOptions {
   /** Set for DynamoDB Local; unset in AWS, where the region's endpoint is used. */
   endpoint?: string;
   region?: string;
+  /**
+   * Connect and attempt timeouts and the retry budget of every call (see @meridian/core's BUDGETS). Default:
+   * the local tooling's, for set-up and CLIs; each function passes its own.
+   */
+  budget?: CallBudget;
   /**
    * Called once with the low-level client before it is wrapped, e.g. to add X-Ray tracing
    * (`tracer.captureAWSv3Client`). The document client shares its middleware stack, so what is added
@@ -14,7 +21,7 @@ export interface DynamoClientOptions {
 }
 
 function clientConfig(options: DynamoClientOptions): DynamoDBClientConfig {
-  const config: DynamoDBClientConfig = { maxAttempts: 3 };
+  const config: DynamoDBClientConfig = { ...clientBudget(options.budget ?? BUDGETS.tooling.call) };
   if (options.region) config.region = options.region;
   if (options.endpoint) {
     config.endpoint = options.endpoint;

@@ -6,7 +6,7 @@ import {
   type EpochStore,
   type IdempotencyToken,
 } from "@meridian/core";
-import { dynamo } from "./errors.ts";
+import { dynamo, putNew } from "./errors.ts";
 import { putIdempotent } from "./idempotency.ts";
 
 /**
@@ -71,7 +71,7 @@ export class DynamoEpochStore implements EpochStore {
       ip: { S: epoch.ip },
     };
     if (epoch.label !== undefined) Item.label = { S: epoch.label };
-    await dynamo(() =>
+    await putNew(() =>
       this.commands.send(
         new PutItemCommand({
           TableName: this.tableName,

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DependencyUnavailableError } from "@meridian/core";
 
 const RETRYABLE = new Set([
@@ -42,5 +43,26 @@ export async function dynamo<T>(call: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (isUnavailable(error)) throw new DependencyUnavailableError("database", { cause: error });
     throw error;
+  }
+}
+
+/*
+ * Whether a conditional put of a record with a fresh id (`attribute_not_exists`) failed only because an
+ * earlier attempt of the same call landed: the SDK retried after a timeout or a lost response, and its
+ * second attempt found the first one's item. A fresh UUID never collides otherwise, so the write is done.
+ */
+function landedOnEarlierAttempt(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException && (error.$metadata?.attempts ?? 1) > 1;
+}
+
+/**
+ * Runs the conditional put of a record with a fresh id, as `dynamo` does, and counts a put whose earlier
+ * attempt landed as done: a timed-out attempt that DynamoDB applied must not turn into a 500.
+ */
+export async function putNew(call: () => Promise<unknown>): Promise<void> {
+  try {
+    await dynamo(call);
+  } catch (error) {
+    if (!landedOnEarlierAttempt(error)) throw error;
   }
 }

@@ -15,7 +15,7 @@ import {
   type OrderStore,
   type ProcessOutcome,
 } from "@meridian/core";
-import { dynamo } from "./errors.ts";
+import { dynamo, putNew } from "./errors.ts";
 import { putIdempotent } from "./idempotency.ts";
 
 const RESERVE_ATTEMPTS = 8;
@@ -46,7 +46,7 @@ export class DynamoOrderStore implements OrderStore {
 
   async create(order: Order, token?: IdempotencyToken): Promise<{ order: Order; replayed: boolean }> {
     if (!token) {
-      await dynamo(() =>
+      await putNew(() =>
         this.db.send(
           new PutCommand({
             TableName: this.tableName,

@@ -1,4 +1,5 @@
 import {
+  BUDGETS,
   DependencyUnavailableError,
   loadOnce,
   roleOf,
@@ -21,6 +22,8 @@ export interface JwtAuthOptions {
   jwksUrl: URL;
   /** Group whose members are admins. Default `admin`. */
   adminGroup?: string;
+  /** Milliseconds the key set may take to arrive; then the request answers 503. Default `BUDGETS.http.jwksMs`. */
+  jwksTimeoutMs?: number;
   /** Seconds of clock skew tolerated on `exp`/`iat`. Default 5. */
   clockToleranceSeconds?: number;
 }
@@ -46,6 +49,7 @@ export function jwtAuth(options: JwtAuthOptions) {
   const load = loadOnce(async () => {
     const [jose, { fetchJwks }] = await Promise.all([import("jose"), import("./jwks-fetch.ts")]);
     const keys = jose.createRemoteJWKSet(options.jwksUrl, {
+      timeoutDuration: options.jwksTimeoutMs ?? BUDGETS.http.jwksMs,
       [jose.customFetch]: fetchJwks as unknown as FetchImplementation,
     });
     return { jose, keys };

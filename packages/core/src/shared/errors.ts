@@ -1,3 +1,5 @@
+import { BUDGETS } from "./budgets.ts";
+
 /**
  * Typed failures. Each class carries the HTTP status it maps to and a stable machine-readable `code`;
  * the API's single error handler turns them into `{ error: { code, message, requestId } }`.
@@ -84,7 +86,7 @@ export class DependencyUnavailableError extends AppError {
 
   constructor(dependency: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(`${dependency} is unavailable`);
-    this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? BUDGETS.http.retryAfterSeconds;
     if (options.cause !== undefined) this.cause = options.cause;
   }
 }
