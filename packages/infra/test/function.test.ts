@@ -1,6 +1,7 @@
 import { orderStreamMapping } from "@meridian/functions";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import { FUNCTION_TIMEOUTS } from "../src/config/timeouts.ts";
 import { templatesFor } from "./helpers.ts";
 
 interface Statement {
@@ -98,7 +99,7 @@ describe("the functions", () => {
     });
     template.hasResourceProperties("AWS::Lambda::Function", {
       Description: Match.stringLikeRegexp("publishes data metrics every 10 minute"),
-      Timeout: 60,
+      Timeout: FUNCTION_TIMEOUTS.metricsJob.toSeconds(),
       Environment: {
         Variables: {
           TABLE_EPOCHS: Match.anyValue(),

@@ -4,7 +4,7 @@ import {
   AssetHashType,
   BundlingOutput,
   DockerImage,
-  Duration,
+  type Duration,
   type ILocalBundling,
   type RemovalPolicy,
   Validations,
@@ -61,6 +61,8 @@ export interface MeridianFunctionProps
   > {
   /** The TypeScript file exporting the handler. */
   entry: string;
+  /** Derived from the budgets the code keeps: FUNCTION_TIMEOUTS (config/timeouts.ts). */
+  timeout: Duration;
   logRetention: RetentionDays;
   /** What happens to the log group when the function is removed (RETAIN in prod). */
   logRemovalPolicy: RemovalPolicy;
@@ -101,7 +103,6 @@ export class MeridianFunction extends LambdaFunction {
     });
     super(scope, id, {
       memorySize: 512,
-      timeout: Duration.seconds(10),
       ...rest,
       runtime: FUNCTION_RUNTIME,
       architecture: FUNCTION_ARCHITECTURE,

@@ -14,6 +14,7 @@ import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import type { IMetric } from "aws-cdk-lib/aws-cloudwatch";
 import { Construct } from "constructs";
 import { removalPolicyOf } from "../config/naming.ts";
+import { FRONT_DOOR_TIMEOUT } from "../config/timeouts.ts";
 import { projectLogGroup } from "../constructs/log-group.ts";
 import {
   accessLogFields,
@@ -42,7 +43,7 @@ export class HttpApiFrontDoor extends Construct implements FrontDoor {
   constructor(scope: Construct, id: string, props: FrontDoorProps) {
     super(scope, id);
     const { stage, region, handler } = props;
-    const integration = new HttpLambdaIntegration("Handler", handler);
+    const integration = new HttpLambdaIntegration("Handler", handler, { timeout: FRONT_DOOR_TIMEOUT });
 
     this.api = new HttpApi(this, "Api", {
       apiName: `meridian-${stage.name}`,

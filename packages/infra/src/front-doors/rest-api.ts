@@ -13,6 +13,7 @@ import { Certificate } from "aws-cdk-lib/aws-certificatemanager";
 import type { IMetric } from "aws-cdk-lib/aws-cloudwatch";
 import { Construct } from "constructs";
 import { removalPolicyOf } from "../config/naming.ts";
+import { FRONT_DOOR_TIMEOUT } from "../config/timeouts.ts";
 import { projectLogGroup } from "../constructs/log-group.ts";
 import {
   accessLogFields,
@@ -46,6 +47,7 @@ export class RestApiFrontDoor extends Construct implements FrontDoor {
 
     this.api = new LambdaRestApi(this, "Api", {
       handler,
+      integrationOptions: { timeout: FRONT_DOOR_TIMEOUT },
       proxy: false,
       restApiName: `meridian-${stage.name}`,
       description: `Meridian ${stage.name} (REST API)`,

@@ -11,6 +11,7 @@ import type { Construct } from "constructs";
 import { functionEntry } from "../bundling/lambda-bundle.ts";
 import { removalPolicyOf } from "../config/naming.ts";
 import type { StageConfig } from "../config/stages.ts";
+import { FUNCTION_TIMEOUTS } from "../config/timeouts.ts";
 import { MeridianFunction } from "../constructs/meridian-function.ts";
 import { createFrontDoor, type FrontDoor } from "../front-doors/index.ts";
 import { StageAlarms } from "../observability/alarms.ts";
@@ -59,6 +60,7 @@ export class StatelessStack extends Stack {
       entry: functionEntry("http"),
       description: `Meridian ${stage.name}: the HTTP API (all routes)`,
       memorySize: stage.memorySizeMb,
+      timeout: FUNCTION_TIMEOUTS.http,
       reservedConcurrentExecutions: stage.reservedConcurrency,
       logRetention: stage.logRetentionDays,
       logRemovalPolicy: removalPolicy,
@@ -105,7 +107,7 @@ export class StatelessStack extends Stack {
     this.orderStreamFunction = new MeridianFunction(this, "OrderStream", {
       entry: functionEntry("order-stream"),
       description: `Meridian ${stage.name}: reserves stock for new orders (orders table stream)`,
-      timeout: Duration.seconds(30),
+      timeout: FUNCTION_TIMEOUTS.orderStream,
       logRetention: stage.logRetentionDays,
       logRemovalPolicy: removalPolicy,
       tracing: stage.tracing,
@@ -143,7 +145,7 @@ export class StatelessStack extends Stack {
       entry: functionEntry("metrics-job"),
       description: `Meridian ${stage.name}: publishes data metrics every ${stage.metricsJobPeriodMinutes} minute(s)`,
       memorySize: 256,
-      timeout: Duration.seconds(60),
+      timeout: FUNCTION_TIMEOUTS.metricsJob,
       logRetention: stage.logRetentionDays,
       logRemovalPolicy: removalPolicy,
       tracing: stage.tracing,

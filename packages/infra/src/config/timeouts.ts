@@ -1,0 +1,32 @@
+import { BUDGETS, budgetProblems, orderStreamWorstCaseMs } from "@meridian/core";
+import { Duration } from "aws-cdk-lib";
+
+/** Room above a budget for what runs after it: the error response, the log line, a trace flush. */
+const MARGIN_MS = 2_000;
+
+const problems = budgetProblems();
+if (problems.length > 0)
+  throw new Error(`BUDGETS (packages/core/src/shared/budgets.ts): ${problems.join("; ")}`);
+
+const seconds = (ms: number) => Duration.seconds(Math.ceil(ms / 1000));
+
+/**
+ * Each function's timeout, derived from the budgets its code keeps (@meridian/core's BUDGETS): a function
+ * is never stopped by Lambda while its code would still answer for itself, so a stalled dependency ends in
+ * the app's 503 (or a batch handed back for retry), not in a Lambda timeout.
+ */
+export const FUNCTION_TIMEOUTS = {
+  /** The request deadline (503 after it) plus the margin: 5 s. */
+  http: seconds(BUDGETS.http.requestMs + MARGIN_MS),
+  /** Records start until the batch deadline; the last ones run their calls' budgets: 27 s. */
+  orderStream: seconds(orderStreamWorstCaseMs() + MARGIN_MS),
+  /** The run's deadline plus the margin: 42 s. */
+  metricsJob: seconds(BUDGETS.metricsJob.runMs + MARGIN_MS),
+} as const;
+
+/**
+ * How long API Gateway waits for the HTTP function (its integration timeout, at most 29 s for a REST API
+ * and 30 s for an HTTP API): one second above the function's timeout, so the front door never answers
+ * 504 while the function can still answer 503 itself. The ALB waits as long as its idle timeout (60 s).
+ */
+export const FRONT_DOOR_TIMEOUT = FUNCTION_TIMEOUTS.http.plus(Duration.seconds(1));
