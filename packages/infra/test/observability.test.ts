@@ -375,6 +375,7 @@ describe("dashboard", () => {
       ["OrdersConfirmed", "order-stream"],
       ["OrdersRejected", "order-stream"],
       ["StockOuts", "order-stream"],
+      ["StreamRecordsSkipped", "order-stream"],
     ]) {
       expect(text).toContain(`"Meridian","${name}","service","${service}"`);
     }

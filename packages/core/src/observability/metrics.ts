@@ -24,6 +24,8 @@ export const BusinessMetric = {
   OrdersRejected: "OrdersRejected",
   /** An order line that could not be reserved (one per rejected order, naming no product). */
   StockOuts: "StockOuts",
+  /** Order-stream records that are not orders (no sequence number, no new image, not an order item). */
+  StreamRecordsSkipped: "StreamRecordsSkipped",
   ColdStart: "ColdStart",
 } as const;
 

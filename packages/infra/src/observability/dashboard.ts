@@ -131,12 +131,13 @@ export class StageDashboard extends Construct {
         { width: 8 },
       ),
       graph(
-        "Orders: placed, confirmed, rejected, stock-outs",
+        "Orders: placed, confirmed, rejected, stock-outs; stream records skipped (not orders)",
         [
           meridianMetric(BusinessMetric.OrdersPlaced, { service: http }, fiveMinutes),
           meridianMetric(BusinessMetric.OrdersConfirmed, { service: SERVICE.orderStream }, fiveMinutes),
           meridianMetric(BusinessMetric.OrdersRejected, { service: SERVICE.orderStream }, fiveMinutes),
           meridianMetric(BusinessMetric.StockOuts, { service: SERVICE.orderStream }, fiveMinutes),
+          meridianMetric(BusinessMetric.StreamRecordsSkipped, { service: SERVICE.orderStream }, fiveMinutes),
         ],
         { width: 8 },
       ),

@@ -1,0 +1,168 @@
+import { randomUUID } from "node:crypto";
+import { marshall } from "@aws-sdk/util-dynamodb";
+import {
+  createDocumentClient,
+  DynamoCatalogStore,
+  DynamoOrderStore,
+  ensureTables,
+  tableNames,
+  toOrderItem,
+} from "@meridian/adapters";
+import { createLogger, type EmfDocument, type LogEntry, MetricsEmitter, type Order } from "@meridian/core";
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createOrderStreamHandler } from "../src/wiring.ts";
+import { awsSampleStreamEvent } from "./fixtures/dynamodb-stream-sample.ts";
+
+const names = tableNames(`fn-stream-${process.pid}-${Date.now().toString(36)}`);
+const db = createDocumentClient({ endpoint: inject("dynamodbEndpoint") });
+const catalog = new DynamoCatalogStore(db, names.catalog);
+const orders = new DynamoOrderStore(db, names.orders, names.catalog);
+
+beforeAll(() => ensureTables(db, names));
+afterAll(() => db.destroy());
+
+/** The stream processor as Lambda wires it, against `endpoint`, with its log entries and metrics kept. */
+function processor(endpoint = inject("dynamodbEndpoint")) {
+  const log: LogEntry[] = [];
+  const documents: EmfDocument[] = [];
+  const handler = createOrderStreamHandler(
+    { tables: names, dynamodbEndpoint: endpoint },
+    {
+      logger: createLogger({ service: "order-stream", sink: (entry) => void log.push(entry) }),
+      metrics: new MetricsEmitter((document) => void documents.push(document)),
+    },
+  );
+  const run = (event: DynamoDBStreamEvent) => handler(event, {} as Context, () => {}) as Promise<unknown>;
+  return { run, log, documents };
+}
+
+/** A product with `stock` and a PENDING order for one of it, both stored. */
+async function pendingOrder(stock = 3): Promise<Order> {
+  const now = new Date().toISOString();
+  const productId = randomUUID();
+  await catalog.create({
+    id: productId,
+    name: "Stream test product",
+    description: "",
+    price: 500,
+    currency: "EUR",
+    stock,
+    images: [],
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
+  const order: Order = {
+    id: randomUUID(),
+    customerId: "stream-tester",
+    lines: [{ productId, quantity: 1, unitPrice: 500 }],
+    total: 500,
+    currency: "EUR",
+    status: "PENDING",
+    createdAt: now,
+    updatedAt: now,
+  };
+  await orders.create(order);
+  return order;
+}
+
+/** The INSERT record the orders table's stream carries for `item`. */
+function insertOf(item: Record<string, unknown>, sequenceNumber: string | undefined): DynamoDBRecord {
+  return {
+    eventID: `ev-${sequenceNumber ?? "none"}`,
+    eventName: "INSERT",
+    eventVersion: "1.1",
+    eventSource: "aws:dynamodb",
+    awsRegion: "us-east-1",
+    dynamodb: {
+      Keys: marshall({ pk: item.pk }) as never,
+      NewImage: marshall(item, { removeUndefinedValues: true }) as never,
+      StreamViewType: "NEW_AND_OLD_IMAGES",
+      ...(sequenceNumber ? { SequenceNumber: sequenceNumber } : {}),
+    },
+  };
+}
+
+const skippedCount = (documents: EmfDocument[]) =>
+  documents.reduce((sum, d) => sum + Number((d as Record<string, unknown>).StreamRecordsSkipped ?? 0), 0);
+
+describe("Foreign stream records are skipped; a batch with a record lacking a sequence number is not failed whole", () => {
+  it("skips AWS's sample stream event: no failure, one WARN line for its INSERT, StreamRecordsSkipped 1", async () => {
+    // Prepare
+    const { run, log, documents } = processor();
+
+    // Act
+    const result = await run(awsSampleStreamEvent());
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    const warnings = log.filter((entry) => entry.level === "WARN");
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({
+      message: "stream record skipped",
+      sequenceNumber: "111",
+      eventID: "1",
+      reason: expect.stringContaining("not an order item"),
+    });
+    // The item's contents never reach the log.
+    expect(JSON.stringify(log)).not.toContain("New item!");
+    expect(log.filter((entry) => entry.level === "ERROR")).toEqual([]);
+    expect(skippedCount(documents)).toBe(1);
+  });
+
+  it("confirms a real order in the same batch as a record without a sequence number, failing nothing", async () => {
+    // Prepare: the record without a sequence number has no image either, which used to throw and be
+    // reported with an empty itemIdentifier (Lambda then fails and retries the whole batch).
+    const order = await pendingOrder(3);
+    const noSequence: DynamoDBRecord = {
+      eventID: "no-sequence",
+      eventName: "INSERT",
+      eventSource: "aws:dynamodb",
+      dynamodb: { Keys: marshall({ pk: `ORDER#${randomUUID()}` }) as never },
+    };
+    const { run, log, documents } = processor();
+
+    // Act
+    const result = await run({ Records: [noSequence, insertOf(toOrderItem(order), "4100")] });
+
+    // Assess
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(await orders.get(order.id)).toMatchObject({ status: "CONFIRMED" });
+    expect((await catalog.get(order.lines[0]?.productId ?? ""))?.stock).toBe(2);
+    expect(log.filter((entry) => entry.level === "WARN")).toEqual([
+      expect.objectContaining({ eventID: "no-sequence", reason: "no SequenceNumber" }),
+    ]);
+    expect(log.find((entry) => entry.level === "WARN")?.sequenceNumber).toBeUndefined();
+    expect(skippedCount(documents)).toBe(1);
+  });
+
+  it("still reports its own orders that fail (DynamoDB unreachable) by sequence number, and nothing else", async () => {
+    // Prepare: a real order, a broken order item (ours, so it must reach the dead-letter queue), AWS's
+    // sample records and a record without a sequence number, against a DynamoDB that refuses connections.
+    const order = await pendingOrder(3);
+    const brokenId = randomUUID();
+    const broken = { pk: `ORDER#${brokenId}`, id: brokenId, status: "PENDING", lines: "garbage" };
+    const noSequence = insertOf(toOrderItem({ ...order, id: randomUUID() }), undefined);
+    const event: DynamoDBStreamEvent = {
+      Records: [
+        ...awsSampleStreamEvent().Records,
+        noSequence,
+        insertOf(toOrderItem(order), "5100"),
+        insertOf(broken, "5200"),
+      ],
+    };
+    const { run, log } = processor("http://127.0.0.1:9");
+
+    // Act
+    const result = (await run(event)) as { batchItemFailures: { itemIdentifier: string }[] };
+
+    // Assess
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(["5100", "5200"]);
+    const failed = log.filter((entry) => entry.level === "ERROR").map((entry) => entry.sequenceNumber);
+    expect(failed.sort()).toEqual(["5100", "5200"]);
+    const skipped = log.filter((entry) => entry.level === "WARN").map((entry) => String(entry.reason));
+    expect(skipped.sort()).toEqual(["no SequenceNumber", expect.stringContaining("not an order item")]);
+    expect(await orders.get(order.id)).toMatchObject({ status: "PENDING" });
+  });
+});
