@@ -20,6 +20,7 @@ export * from "./shared/budgets.ts";
 export * from "./shared/config.ts";
 export * from "./shared/cursor.ts";
 export * from "./shared/errors.ts";
+export * from "./shared/idempotency.ts";
 export * from "./shared/ids.ts";
 export * from "./shared/load-once.ts";
 export * from "./shared/pagination.ts";

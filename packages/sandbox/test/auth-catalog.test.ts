@@ -230,4 +230,54 @@ describe("catalog", () => {
     expect((await errorOf(tooMuch)).code).toBe("INSUFFICIENT_STOCK");
     expect(await (await call(`/products/${product.id}`, null)).json()).toMatchObject({ stock: 8 });
   });
+
+  it("creates a product once for a retried Idempotency-Key, and refuses the key for another body", async () => {
+    const send = (body: unknown) =>
+      call("/products", adminToken, {
+        method: "POST",
+        headers: { "idempotency-key": "catalog-import-7" },
+        body: JSON.stringify(body),
+      });
+
+    const first = await send(productBody);
+    const retry = await send(productBody);
+    const other = await send({ ...productBody, name: "Oak desk" });
+
+    expect([first.status, retry.status]).toEqual([201, 201]);
+    const [created, replayed] = [(await first.json()) as Product, (await retry.json()) as Product];
+    expect(replayed).toEqual(created);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    expect(other.status).toBe(422);
+    expect((await errorOf(other)).code).toBe("IDEMPOTENCY_KEY_REUSED");
+  });
+
+  it("adds stock once for a retried Idempotency-Key; a refused removal holds no key", async () => {
+    const product = (await (
+      await call("/products", adminToken, { method: "POST", body: JSON.stringify(productBody) })
+    ).json()) as Product;
+    const adjust = (delta: number, key: string) =>
+      call(`/products/${product.id}/stock`, adminToken, {
+        method: "POST",
+        headers: { "idempotency-key": key },
+        body: JSON.stringify({ delta }),
+      });
+
+    const added = await adjust(3, "restock-1");
+    const retried = await adjust(3, "restock-1");
+    const reused = await adjust(4, "restock-1");
+    const tooMuch = await adjust(-50, "remove-1");
+    const afterRefusal = await adjust(-2, "remove-1");
+
+    expect(added.status).toBe(200);
+    expect(await added.json()).toMatchObject({ stock: 8 });
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get("idempotent-replayed")).toBe("true");
+    expect(await retried.json()).toMatchObject({ stock: 8 });
+    expect(reused.status).toBe(422);
+    expect(tooMuch.status).toBe(409);
+    expect((await errorOf(tooMuch)).code).toBe("INSUFFICIENT_STOCK");
+    expect(afterRefusal.status).toBe(200);
+    expect(await (await call(`/products/${product.id}`, null)).json()).toMatchObject({ stock: 6 });
+  });
 });

@@ -10,6 +10,8 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import {
   type CatalogStore,
+  DependencyUnavailableError,
+  type IdempotencyToken,
   InsufficientStockError,
   NotFoundError,
   type Product,
@@ -17,6 +19,7 @@ import {
   VersionConflictError,
 } from "@meridian/core";
 import { dynamo, putNew } from "./errors.ts";
+import { writeIdempotent } from "./idempotency.ts";
 
 const KIND = "PRODUCT";
 const BATCH_GET_MAX = 100;
@@ -36,16 +39,36 @@ export class DynamoCatalogStore implements CatalogStore {
     private readonly tableName: string,
   ) {}
 
-  async create(product: Product): Promise<void> {
-    await putNew(() =>
-      this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...product, kind: KIND },
-          ConditionExpression: "attribute_not_exists(id)",
-        }),
-      ),
-    );
+  async create(product: Product, token?: IdempotencyToken): Promise<{ product: Product; replayed: boolean }> {
+    const Item = { ...product, kind: KIND };
+    if (!token) {
+      await putNew(() =>
+        this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item,
+            ConditionExpression: "attribute_not_exists(id)",
+          }),
+        ),
+      );
+      return { product, replayed: false };
+    }
+    const { recordId, replayed } = await writeIdempotent(this.db, {
+      tableName: this.tableName,
+      keyAttribute: "id",
+      write: { Put: { Item } },
+      recordId: product.id,
+      token,
+      nowMs: Date.parse(product.createdAt),
+    });
+    return { product: replayed ? await this.stored(recordId) : product, replayed };
+  }
+
+  /** A product that must exist (the first record of a replayed request). */
+  private async stored(id: string): Promise<Product> {
+    const product = await this.get(id);
+    if (!product) throw new DependencyUnavailableError("database");
+    return product;
   }
 
   async get(id: string): Promise<Product | undefined> {
@@ -131,21 +154,35 @@ export class DynamoCatalogStore implements CatalogStore {
     }
   }
 
-  async adjustStock(id: string, delta: number, atIso: string): Promise<Product> {
+  async adjustStock(
+    id: string,
+    delta: number,
+    atIso: string,
+    token?: IdempotencyToken,
+  ): Promise<{ product: Product; replayed: boolean }> {
+    const update = {
+      Key: { id },
+      UpdateExpression: "SET stock = stock + :delta, updatedAt = :at",
+      ConditionExpression: "attribute_exists(id) AND stock >= :needed",
+      ExpressionAttributeValues: { ":delta": delta, ":at": atIso, ":needed": Math.max(0, -delta) },
+    };
+    if (token) {
+      const { replayed } = await writeIdempotent(this.db, {
+        tableName: this.tableName,
+        keyAttribute: "id",
+        write: { Update: update },
+        recordId: id,
+        token,
+        nowMs: Date.parse(atIso),
+        conditionFailed: () => new InsufficientStockError(id),
+      });
+      return { product: await this.stored(id), replayed };
+    }
     try {
       const { Attributes } = await dynamo(() =>
-        this.db.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { id },
-            UpdateExpression: "SET stock = stock + :delta, updatedAt = :at",
-            ConditionExpression: "attribute_exists(id) AND stock >= :needed",
-            ExpressionAttributeValues: { ":delta": delta, ":at": atIso, ":needed": Math.max(0, -delta) },
-            ReturnValues: "ALL_NEW",
-          }),
-        ),
+        this.db.send(new UpdateCommand({ TableName: this.tableName, ...update, ReturnValues: "ALL_NEW" })),
       );
-      return fromItem(Attributes ?? {});
+      return { product: fromItem(Attributes ?? {}), replayed: false };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new InsufficientStockError(id);
       throw error;

@@ -7,7 +7,7 @@ import {
   type IdempotencyToken,
 } from "@meridian/core";
 import { dynamo, putNew } from "./errors.ts";
-import { putIdempotent } from "./idempotency.ts";
+import { writeIdempotent } from "./idempotency.ts";
 
 /**
  * Epochs live in write shards so that 10,000 writes/s never exceed one partition's 1,000 WCU
@@ -83,11 +83,11 @@ export class DynamoEpochStore implements EpochStore {
   }
 
   async putOnce(epoch: Epoch, token: IdempotencyToken): Promise<{ epoch: Epoch; replayed: boolean }> {
-    const { recordId, replayed } = await putIdempotent(this.db, {
+    const { recordId, replayed } = await writeIdempotent(this.db, {
       tableName: this.tableName,
       keyAttribute: "pk",
       sortKey: { sk: "IDEM" },
-      item: toItem(epoch),
+      write: { Put: { Item: toItem(epoch) } },
       recordId: epoch.id,
       token,
       nowMs: this.nowMs(),

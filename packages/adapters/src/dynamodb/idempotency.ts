@@ -7,31 +7,51 @@ import { TTL_ATTRIBUTE } from "./tables.ts";
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
-export interface IdempotentPut {
+/** The record's own part of an idempotent write, in the same table as its idempotency record. */
+export type RecordWrite =
+  | { Put: { Item: Record<string, unknown>; ConditionExpression?: string } }
+  | {
+      Update: {
+        Key: Record<string, unknown>;
+        UpdateExpression: string;
+        ConditionExpression?: string;
+        ExpressionAttributeValues?: Record<string, unknown>;
+      };
+    };
+
+export interface IdempotentWrite {
   tableName: string;
   /** Partition key attribute of the table (the idempotency record uses it too). */
   keyAttribute: string;
   /** Sort key of the idempotency record, for tables that have one (e.g. `{ sk: "IDEM" }`). */
   sortKey?: Record<string, string>;
-  item: Record<string, unknown>;
+  /** The write itself: a new item (written only if absent), or an update with its own condition. */
+  write: RecordWrite;
   /** Id of the record being written; stored so a retry can find the first record. */
   recordId: string;
   token: IdempotencyToken;
   nowMs: number;
+  /** Thrown when the write's own condition fails (an update's), not the idempotency record's. */
+  conditionFailed?: () => Error;
 }
 
 /**
- * Writes `item` and an idempotency record in one transaction. If the token was used before, nothing is
- * written and the first record's id is returned (`replayed`); a different body fingerprint is refused.
- * Idempotency records expire after 24 hours (TTL).
+ * Applies `write` and stores an idempotency record in one transaction. If the token was used before,
+ * nothing is written and the first record's id is returned (`replayed`); a different request fingerprint
+ * is refused. Idempotency records expire after 24 hours (TTL).
  */
-export async function putIdempotent(
+export async function writeIdempotent(
   db: DynamoDBDocumentClient,
-  put: IdempotentPut,
+  request: IdempotentWrite,
 ): Promise<{ recordId: string; replayed: boolean }> {
-  const digest = createHash("sha256").update(`${put.token.scope}\0${put.token.key}`).digest("base64url");
-  const idemKey = { [put.keyAttribute]: `IDEM#${digest}`, ...put.sortKey };
-  const notThere = `attribute_not_exists(${put.keyAttribute})`;
+  const { tableName, keyAttribute, token } = request;
+  const digest = createHash("sha256").update(`${token.scope}\0${token.key}`).digest("base64url");
+  const idemKey = { [keyAttribute]: `IDEM#${digest}`, ...request.sortKey };
+  const notThere = `attribute_not_exists(${keyAttribute})`;
+  const write =
+    "Put" in request.write
+      ? { Put: { ConditionExpression: notThere, ...request.write.Put, TableName: tableName } }
+      : { Update: { ...request.write.Update, TableName: tableName } };
   try {
     await dynamo(() =>
       db.send(
@@ -39,30 +59,33 @@ export async function putIdempotent(
           TransactItems: [
             {
               Put: {
-                TableName: put.tableName,
+                TableName: tableName,
                 Item: {
                   ...idemKey,
-                  fingerprint: put.token.fingerprint,
-                  recordId: put.recordId,
-                  [TTL_ATTRIBUTE]: Math.floor(put.nowMs / 1000) + IDEMPOTENCY_TTL_SECONDS,
+                  fingerprint: token.fingerprint,
+                  recordId: request.recordId,
+                  [TTL_ATTRIBUTE]: Math.floor(request.nowMs / 1000) + IDEMPOTENCY_TTL_SECONDS,
                 },
                 ConditionExpression: notThere,
               },
             },
-            { Put: { TableName: put.tableName, Item: put.item, ConditionExpression: notThere } },
+            write,
           ],
         }),
       ),
     );
-    return { recordId: put.recordId, replayed: false };
+    return { recordId: request.recordId, replayed: false };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
+    const [idem, own] = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+    if (idem !== "ConditionalCheckFailed" && own === "ConditionalCheckFailed" && request.conditionFailed)
+      throw request.conditionFailed();
     // The key was used before, or a concurrent request with the same key is committing: read the winner.
     const { Item } = await dynamo(() =>
-      db.send(new GetCommand({ TableName: put.tableName, Key: idemKey, ConsistentRead: true })),
+      db.send(new GetCommand({ TableName: tableName, Key: idemKey, ConsistentRead: true })),
     );
     if (!Item) throw new DependencyUnavailableError("database", { cause: error });
-    if (Item.fingerprint !== put.token.fingerprint) throw new IdempotencyKeyReusedError();
+    if (Item.fingerprint !== token.fingerprint) throw new IdempotencyKeyReusedError();
     return { recordId: String(Item.recordId), replayed: true };
   }
 }

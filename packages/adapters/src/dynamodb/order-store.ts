@@ -16,7 +16,7 @@ import {
   type ProcessOutcome,
 } from "@meridian/core";
 import { dynamo, putNew } from "./errors.ts";
-import { putIdempotent } from "./idempotency.ts";
+import { writeIdempotent } from "./idempotency.ts";
 
 const RESERVE_ATTEMPTS = 8;
 
@@ -57,10 +57,10 @@ export class DynamoOrderStore implements OrderStore {
       );
       return { order, replayed: false };
     }
-    const { recordId, replayed } = await putIdempotent(this.db, {
+    const { recordId, replayed } = await writeIdempotent(this.db, {
       tableName: this.tableName,
       keyAttribute: "pk",
-      item: toOrderItem(order),
+      write: { Put: { Item: toOrderItem(order) } },
       recordId: order.id,
       token,
       nowMs: this.nowMs(),

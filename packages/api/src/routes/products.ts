@@ -1,5 +1,6 @@
 import {
   AdjustStockBodySchema,
+  type AdminIdempotency,
   adjustStock,
   type CreateProductBody,
   CreateProductBodySchema,
@@ -18,8 +19,9 @@ import {
 import type { MiddlewareHandler } from "hono";
 import type * as z from "zod/mini";
 import type { RouteDeps } from "../app.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppContext, AppEnv } from "../env.ts";
 import { jsonBody } from "../middleware/json-body.ts";
+import { IdempotencyHeaders, idempotencyKeyOf } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
 const security = [{ Bearer: [] }];
@@ -27,6 +29,16 @@ const json = (schema: z.ZodMiniType, description: string) => ({
   description,
   content: { "application/json": { schema } },
 });
+const reusedKey = {
+  422: errorResponse("IDEMPOTENCY_KEY_REUSED: the same Idempotency-Key with another request"),
+};
+
+/** The admin's `Idempotency-Key`, scoped to that admin, when the request sent one. */
+function idempotencyOf(c: AppContext): AdminIdempotency | undefined {
+  const key = idempotencyKeyOf(c);
+  return key === undefined ? undefined : { admin: c.get("user").sub, key };
+}
+
 const adminErrors = {
   400: errorResponse("Malformed JSON or a field violates the schema"),
   401: errorResponse("Missing, invalid or expired token"),
@@ -74,14 +86,22 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
       path: "/products",
       summary: "Create a product (admin)",
       security,
-      request: { body: { content: { "application/json": { schema: CreateProductBodySchema } } } },
-      responses: { 201: json(ProductSchema, "Created"), ...adminErrors },
+      request: {
+        headers: IdempotencyHeaders,
+        body: { content: { "application/json": { schema: CreateProductBodySchema } } },
+      },
+      responses: { 201: json(ProductSchema, "Created"), ...adminErrors, ...reusedKey },
     },
     signedIn,
     admin,
     jsonBody(CreateProductBodySchema),
     async (c) => {
-      const product = await createProduct(deps, c.get("body") as CreateProductBody);
+      const { product, replayed } = await createProduct(
+        deps,
+        c.get("body") as CreateProductBody,
+        idempotencyOf(c),
+      );
+      if (replayed) c.header("Idempotent-Replayed", "true");
       c.header("Location", `/products/${product.id}`);
       return c.json(product, 201);
     },
@@ -114,12 +134,20 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
       method: "post",
       path: "/products/{id}/stock",
       summary: "Add or remove stock (admin)",
+      description:
+        "Not idempotent by nature (each call adds `delta`): send an `Idempotency-Key` to make a retry safe; " +
+        "a replay changes nothing and answers the product as it is now.",
       security,
-      request: { params, body: { content: { "application/json": { schema: AdjustStockBodySchema } } } },
+      request: {
+        params,
+        headers: IdempotencyHeaders,
+        body: { content: { "application/json": { schema: AdjustStockBodySchema } } },
+      },
       responses: {
         200: json(ProductSchema, "Stock adjusted"),
         ...adminErrors,
         409: errorResponse("INSUFFICIENT_STOCK: removing more than is in stock"),
+        ...reusedKey,
       },
     },
     signedIn,
@@ -127,7 +155,9 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
     jsonBody(AdjustStockBodySchema),
     async (c) => {
       const { delta } = c.get("body") as { delta: number };
-      return c.json(await adjustStock(deps, c.req.param("id") ?? "", delta));
+      const { product, replayed } = await adjustStock(deps, c.req.param("id") ?? "", delta, idempotencyOf(c));
+      if (replayed) c.header("Idempotent-Replayed", "true");
+      return c.json(product);
     },
   );
 }

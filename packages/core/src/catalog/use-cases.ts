@@ -1,5 +1,6 @@
 import type { CursorCodec } from "../shared/cursor.ts";
 import { NotFoundError } from "../shared/errors.ts";
+import { idempotencyToken } from "../shared/idempotency.ts";
 import { isUuid } from "../shared/ids.ts";
 import { paginate } from "../shared/pagination.ts";
 import type { Clock, IdGenerator } from "../shared/ports.ts";
@@ -15,7 +16,20 @@ export interface CatalogDeps {
 
 const LISTING = "products";
 
-export async function createProduct(deps: CatalogDeps, body: CreateProductBody): Promise<Product> {
+/** Who asks for a write and under which `Idempotency-Key`, when the request sent one. */
+export interface AdminIdempotency {
+  admin: string;
+  key: string;
+}
+
+const adminToken = (idempotency: AdminIdempotency, request: unknown) =>
+  idempotencyToken(`admin:${idempotency.admin}`, idempotency.key, request);
+
+export async function createProduct(
+  deps: CatalogDeps,
+  body: CreateProductBody,
+  idempotency?: AdminIdempotency,
+): Promise<{ product: Product; replayed: boolean }> {
   const nowMs = deps.clock.nowMs();
   const now = new Date(nowMs).toISOString();
   const product: Product = {
@@ -26,8 +40,10 @@ export async function createProduct(deps: CatalogDeps, body: CreateProductBody):
     createdAt: now,
     updatedAt: now,
   };
-  await deps.catalog.create(product);
-  return product;
+  return deps.catalog.create(
+    product,
+    idempotency && adminToken(idempotency, { operation: "createProduct", body }),
+  );
 }
 
 export async function getProduct(deps: Pick<CatalogDeps, "catalog">, id: string): Promise<Product> {
@@ -56,7 +72,13 @@ export async function adjustStock(
   deps: Pick<CatalogDeps, "catalog" | "clock">,
   id: string,
   delta: number,
-): Promise<Product> {
+  idempotency?: AdminIdempotency,
+): Promise<{ product: Product; replayed: boolean }> {
   await getProduct(deps, id);
-  return deps.catalog.adjustStock(id, delta, new Date(deps.clock.nowMs()).toISOString());
+  return deps.catalog.adjustStock(
+    id,
+    delta,
+    new Date(deps.clock.nowMs()).toISOString(),
+    idempotency && adminToken(idempotency, { operation: "adjustStock", id, delta }),
+  );
 }

@@ -1,12 +1,5 @@
+import type { IdempotencyToken } from "../shared/idempotency.ts";
 import type { Epoch } from "./epoch.ts";
-
-/** Identifies one client request for safe retries: the key is scoped to the API key that sent it. */
-export interface IdempotencyToken {
-  scope: string;
-  key: string;
-  /** Hash of the request body; the same key with another body is refused. */
-  fingerprint: string;
-}
 
 export interface EpochStore {
   /** Writes a new epoch; resolves only once it is durably stored. */

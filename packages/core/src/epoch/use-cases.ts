@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { CursorCodec } from "../shared/cursor.ts";
 import { NotFoundError } from "../shared/errors.ts";
+import { idempotencyToken } from "../shared/idempotency.ts";
 import { isUuid } from "../shared/ids.ts";
 import { paginate } from "../shared/pagination.ts";
 import type { Clock, IdGenerator } from "../shared/ports.ts";
@@ -39,8 +39,8 @@ export async function recordEpoch(
     await deps.epochs.put(epoch);
     return { epoch, replayed: false };
   }
-  const fingerprint = createHash("sha256").update(JSON.stringify(command.body)).digest("base64url");
-  return deps.epochs.putOnce(epoch, { ...command.idempotency, fingerprint });
+  const { scope, key } = command.idempotency;
+  return deps.epochs.putOnce(epoch, idempotencyToken(scope, key, command.body));
 }
 
 export async function getEpoch(deps: Pick<EpochDeps, "epochs">, id: string): Promise<Epoch> {

@@ -1,4 +1,4 @@
-import type { IdempotencyToken } from "../epoch/ports.ts";
+import type { IdempotencyToken } from "../shared/idempotency.ts";
 import type { Order, OrderStatus } from "./order.ts";
 
 /** The outcome of trying to reserve an order's stock. */

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { requireAdmin, type UserPrincipal } from "../auth/principal.ts";
 import type { CatalogStore } from "../catalog/ports.ts";
 import type { CursorCodec } from "../shared/cursor.ts";
 import { NotFoundError } from "../shared/errors.ts";
+import { idempotencyToken } from "../shared/idempotency.ts";
 import { isUuid } from "../shared/ids.ts";
 import { paginate } from "../shared/pagination.ts";
 import type { Clock, IdGenerator } from "../shared/ports.ts";
@@ -57,12 +57,10 @@ export async function placeOrder(
   };
   if (command.correlationId) order.correlationId = command.correlationId;
   if (!command.idempotencyKey) return deps.orders.create(order);
-  const fingerprint = createHash("sha256").update(JSON.stringify(command.body)).digest("base64url");
-  return deps.orders.create(order, {
-    scope: `customer:${command.customer.sub}`,
-    key: command.idempotencyKey,
-    fingerprint,
-  });
+  return deps.orders.create(
+    order,
+    idempotencyToken(`customer:${command.customer.sub}`, command.idempotencyKey, command.body),
+  );
 }
 
 /** The caller's own order (admins may read any); another customer's order is reported as not found. */
