@@ -128,6 +128,23 @@ describe("openApiDocument", () => {
       schema: { type: "string" },
     });
     expect(doc.paths["/things/{id}"]?.get?.responses["204"]).toEqual({ description: "Nothing" });
-    expect(doc.paths["/things"]?.get).toEqual({ summary: "All", responses: { 200: { description: "All" } } });
+    expect(doc.paths["/things"]?.get).toEqual({
+      summary: "All",
+      responses: {
+        200: { description: "All" },
+        503: expect.objectContaining({ description: expect.any(String) }),
+      },
+    });
+  });
+
+  it("documents on every operation that a 503 may have written, and that the same Idempotency-Key is safe", () => {
+    const operations = Object.values(doc.paths).flatMap((item) => Object.values(item));
+
+    expect(operations.length).toBeGreaterThan(0);
+    for (const operation of operations) {
+      expect(operation.responses["503"]?.description).toMatch(
+        /may or may not have been made.*Idempotency-Key/s,
+      );
+    }
   });
 });

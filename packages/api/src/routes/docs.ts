@@ -1,4 +1,4 @@
-import { loadOnce } from "@meridian/core";
+import { BUDGETS, loadOnce } from "@meridian/core";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { OpenApiDocument, Operation } from "./openapi-document.ts";
@@ -30,7 +30,10 @@ export function docsRoutes({ app, routes }: ApiBuilder) {
   const info = {
     title: "Meridian API",
     version: "0.2.0",
-    description: "Record and read timestamps; a catalog and orders processed from a DynamoDB stream.",
+    description:
+      "Record and read timestamps; a catalog and orders processed from a DynamoDB stream. Any request may " +
+      `answer 503 SERVICE_UNAVAILABLE with Retry-After when a dependency stalls (within ${BUDGETS.http.requestMs / 1000} s): a write may ` +
+      "or may not have been made, so retry with the same Idempotency-Key, which never writes twice.",
   };
   // Generated on the first request for it; a failed generation is tried again by the next one.
   const openapi = loadOnce(async (): Promise<OpenApiDocument> => {

@@ -4,7 +4,7 @@
  * never on a cold start that serves anything else.
  */
 import * as z from "zod/mini";
-import type { Content, RouteConfig } from "./route.ts";
+import { type Content, type RouteConfig, unavailableResponse } from "./route.ts";
 
 type JsonSchema = Record<string, unknown> & {
   properties?: Record<string, JsonSchema>;
@@ -115,10 +115,12 @@ function operation(route: RouteConfig, schemas: SchemaConverter): Operation {
         }
       : {}),
     responses: Object.fromEntries(
-      Object.entries(route.responses).map(([status, { description, content }]) => [
-        status,
-        { description, ...(content ? { content: schemas.content(content, "output") } : {}) },
-      ]),
+      Object.entries({ 503: unavailableResponse(), ...route.responses }).map(
+        ([status, { description, content }]) => [
+          status,
+          { description, ...(content ? { content: schemas.content(content, "output") } : {}) },
+        ],
+      ),
     ),
   };
 }

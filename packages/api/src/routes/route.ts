@@ -1,3 +1,4 @@
+import { BUDGETS } from "@meridian/core";
 import type { Handler, Hono } from "hono";
 import * as z from "zod/mini";
 import type { AppEnv } from "../env.ts";
@@ -70,3 +71,14 @@ export const errorResponse = (description: string) => ({
   description,
   content: { "application/json": { schema: ErrorSchema } },
 });
+
+/**
+ * What any route may answer when a dependency stalls or fails (the document adds it to every operation
+ * that does not describe its own 503).
+ */
+export const unavailableResponse = () =>
+  errorResponse(
+    `SERVICE_UNAVAILABLE, with \`Retry-After\`: a dependency did not answer within the request's budget (${BUDGETS.http.requestMs / 1000} s) ` +
+      "or is throttling. A write may or may not have been made: retry after `Retry-After` seconds with the " +
+      "same `Idempotency-Key`, which returns the first record if it was written and writes nothing twice.",
+  );
