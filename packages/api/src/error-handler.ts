@@ -16,8 +16,27 @@ const STATUS_CODES: Record<number, string> = {
   429: "TOO_MANY_REQUESTS",
 };
 
-interface ErrorBody {
+/** What every error response carries, whoever answers: the app, or the sandbox's transport refusals. */
+export interface ErrorBody {
   error: { code: string; message: string; requestId: string; details?: Record<string, unknown> };
+}
+
+/**
+ * The one definition of an error response's body: `{ error: { code, message, requestId } }`, plus `details`
+ * when there are any. The error handler and the sandbox's transport-level refusals (`answerClientErrors`)
+ * both build their bodies here, so the shape exists once.
+ *
+ * @example
+ * errorBody("7d1c…", { code: "NOT_FOUND", message: "Epoch 42 not found" })
+ * // { error: { code: "NOT_FOUND", message: "Epoch 42 not found", requestId: "7d1c…" } }
+ */
+export function errorBody(
+  requestId: string,
+  error: { code: string; message: string; details?: Record<string, unknown> },
+): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, requestId } };
+  if (error.details) body.error.details = error.details;
+  return body;
 }
 
 /**
@@ -51,9 +70,7 @@ export function errorHandler(logger: Logger) {
     }
 
     if (status >= 500) logger.error("request failed", { requestId, route: c.req.routePath, error: err });
-    const body: ErrorBody = { error: { code, message, requestId } };
-    if (details) body.error.details = details;
-    return c.json(body, status as ContentfulStatusCode);
+    return c.json(errorBody(requestId, { code, message, details }), status as ContentfulStatusCode);
   };
 }
 

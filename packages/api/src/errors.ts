@@ -47,3 +47,26 @@ export class MethodNotAllowedError extends AppError {
     this.allow = allow;
   }
 }
+
+/**
+ * The request line and headers are over the HTTP server's limit. Only a Node server raises it (the sandbox,
+ * from its `clientError` handler): in AWS the front door refuses such a request before the function runs.
+ */
+export class HeadersTooLargeError extends AppError {
+  readonly status = 431;
+  readonly code = "HEADERS_TOO_LARGE";
+
+  constructor(limitBytes: number) {
+    super(`Request line and headers exceed ${limitBytes} bytes`);
+  }
+}
+
+/** The bytes received are not an HTTP/1.1 request (a bad request line, a malformed header, bad framing). */
+export class MalformedRequestError extends AppError {
+  readonly status = 400;
+  readonly code = "MALFORMED_REQUEST";
+
+  constructor(reason?: string) {
+    super(reason ? `Malformed HTTP request: ${reason}` : "Malformed HTTP request");
+  }
+}

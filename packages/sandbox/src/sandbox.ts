@@ -26,6 +26,7 @@ import {
   type RuntimeConfig,
 } from "@meridian/functions";
 import { getPath } from "hono/utils/url";
+import { answerClientErrors } from "./client-errors.ts";
 import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
 import { SandboxHome } from "./home.ts";
 import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandboxRoutes } from "./issuer.ts";
@@ -132,6 +133,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       hostname: "127.0.0.1",
       port: options.port ?? 3000,
     });
+    answerClientErrors(server);
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once("listening", resolve);
