@@ -11,6 +11,7 @@ import {
 import { createLogger, type EmfDocument, type LogEntry, MetricsEmitter, type Order } from "@meridian/core";
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ORDER_CONCURRENCY, processOrderBatch } from "../src/order-stream/process-batch.ts";
 import { createOrderStreamHandler } from "../src/wiring.ts";
 import { awsSampleStreamEvent } from "./fixtures/dynamodb-stream-sample.ts";
 
@@ -164,5 +165,43 @@ describe("Foreign stream records are skipped; a batch with a record lacking a se
     const skipped = log.filter((entry) => entry.level === "WARN").map((entry) => String(entry.reason));
     expect(skipped.sort()).toEqual(["no SequenceNumber", expect.stringContaining("not an order item")]);
     expect(await orders.get(order.id)).toMatchObject({ status: "PENDING" });
+  });
+});
+
+describe("the batch budget", () => {
+  it("hands back the records not started once the budget is spent, by sequence number, untouched", async () => {
+    // Prepare: more orders than the batch works on at once; the clock passes the budget when the first
+    // reservation completes, so the workers' next records find it spent.
+    const placed = await Promise.all(Array.from({ length: ORDER_CONCURRENCY + 2 }, () => pendingOrder(3)));
+    let now = 1_000_000;
+    const log: LogEntry[] = [];
+    const timedOrders = Object.assign(Object.create(orders) as DynamoOrderStore, {
+      reserve: async (...args: Parameters<DynamoOrderStore["reserve"]>) => {
+        const outcome = await orders.reserve(...args);
+        now += 60_000;
+        return outcome;
+      },
+    });
+    const deps = {
+      orders: timedOrders,
+      clock: { nowMs: () => now },
+      logger: createLogger({ service: "order-stream", sink: (entry) => void log.push(entry) }),
+      metrics: new MetricsEmitter(() => {}),
+      batchBudgetMs: 15_000,
+    };
+    const records = placed.map((order, i) => insertOf(toOrderItem(order), `${6100 + i}`));
+
+    // Act
+    const result = await processOrderBatch(deps, { Records: records });
+
+    // Assess
+    const late = [`${6100 + ORDER_CONCURRENCY}`, `${6101 + ORDER_CONCURRENCY}`];
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(late);
+    const statuses = await Promise.all(placed.map(async (order) => (await orders.get(order.id))?.status));
+    expect(statuses).toEqual([...Array(ORDER_CONCURRENCY).fill("CONFIRMED"), "PENDING", "PENDING"]);
+    expect(log.find((entry) => entry.level === "WARN")).toMatchObject({
+      message: "batch budget spent: records handed back for retry",
+      handedBack: 2,
+    });
   });
 });

@@ -2,6 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { fromOrderItem, orderKey } from "@meridian/adapters";
 import {
+  BUDGETS,
   BusinessMetric,
   type Clock,
   type Logger,
@@ -23,6 +24,12 @@ export interface OrderStreamDeps {
   metrics: MetricsEmitter;
   /** Traced, each order is processed in a `## processOrder` subsegment annotated with its ids. */
   tracing?: Tracing;
+  /**
+   * Records not started within this many milliseconds of the batch's start are handed back (reported as
+   * failures, so Lambda delivers them again) instead of running into the function's timeout, which would
+   * fail the whole batch. Default `BUDGETS.orderStream.batchMs`.
+   */
+  batchBudgetMs?: number;
 }
 
 /** Partition keys of order items start with this (`ORDER#<id>`); anything else on the table is not an order. */
@@ -109,10 +116,18 @@ export async function processOrderBatch(
   const failures: { itemIdentifier: string }[] = [];
   const outcomes = { CONFIRMED: 0, REJECTED: 0, SKIPPED: 0, NOT_OURS: 0 };
   const coldStart = takeColdStart();
+  const deadline = deps.clock.nowMs() + (deps.batchBudgetMs ?? BUDGETS.orderStream.batchMs);
   let next = 0;
+  let handedBack = 0;
   const worker = async () => {
     while (next < event.Records.length) {
       const record = event.Records[next++] as DynamoDBRecord;
+      if (deps.clock.nowMs() >= deadline) {
+        const itemIdentifier = record.dynamodb?.SequenceNumber;
+        if (itemIdentifier) failures.push({ itemIdentifier });
+        handedBack += 1;
+        continue;
+      }
       try {
         const result = await processRecord(deps, record, coldStart);
         if (result) outcomes[result] += 1;
@@ -126,6 +141,12 @@ export async function processOrderBatch(
     }
   };
   await Promise.all(Array.from({ length: Math.min(ORDER_CONCURRENCY, event.Records.length) }, worker));
+  if (handedBack > 0) {
+    deps.logger.warn("batch budget spent: records handed back for retry", {
+      handedBack,
+      batchSize: event.Records.length,
+    });
+  }
   deps.metrics.emit({ service: SERVICE.orderStream }, [
     { name: BusinessMetric.OrdersConfirmed, value: outcomes.CONFIRMED, unit: "Count" },
     { name: BusinessMetric.OrdersRejected, value: outcomes.REJECTED, unit: "Count" },
