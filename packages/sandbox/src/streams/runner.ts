@@ -6,6 +6,8 @@ import {
   GetShardIteratorCommand,
   type GetShardIteratorCommandInput,
 } from "@aws-sdk/client-dynamodb-streams";
+import { clientBudget } from "@meridian/adapters";
+import { BUDGETS } from "@meridian/core";
 import type { DynamoDBStreamHandler } from "aws-lambda";
 import { type BatchIo, type BatchPolicy, processBatch } from "./batch.ts";
 import { CheckpointStore, checkpointPath } from "./checkpoint.ts";
@@ -499,7 +501,8 @@ export async function startStreamRunner(
     region: "us-east-1",
     // DynamoDB Local accepts any credentials; fixed ones keep the sandbox independent of ~/.aws.
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    maxAttempts: 3,
+    // Local tooling's budget: a stalled engine fails a poll after 15 s, and the shard's backoff takes over.
+    ...clientBudget(BUDGETS.tooling.call),
   };
   const db = new DynamoDBClient(clientConfig);
   const streams = new DynamoDBStreamsClient(clientConfig);
