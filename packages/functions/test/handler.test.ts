@@ -92,6 +92,8 @@ const frontDoors: FrontDoor[] = [
 
 interface Reply {
   status: number;
+  /** The ALB's reason phrase field (`"201 Created"`), when the result has one. */
+  statusDescription: string | undefined;
   header(name: string): string | undefined;
   json(): unknown;
   usedMultiValueHeaders: boolean;
@@ -113,6 +115,7 @@ async function invoke(door: FrontDoor, spec: HttpRequestSpec): Promise<Reply> {
   const body = result.isBase64Encoded ? Buffer.from(result.body, "base64").toString("utf8") : result.body;
   return {
     status: result.statusCode,
+    statusDescription: (result as { statusDescription?: string }).statusDescription,
     header: (name) => headers.get(name.toLowerCase()),
     json: () => JSON.parse(body),
     usedMultiValueHeaders: shape.multiValueHeaders !== undefined && shape.headers === undefined,
@@ -303,6 +306,34 @@ describe.each(frontDoors)("handler behind $name", (door) => {
       headers: { "x-api-key": apiKey },
     });
     expect(stored.json()).toMatchObject({ label: "héllo, base64 ✓" });
+  });
+});
+
+describe.each(frontDoors.filter((door) => !door.apiGateway))("handler behind $name", (door) => {
+  it("gives every response the ALB's statusDescription: the status code and its reason phrase", async () => {
+    // Act
+    const created = await invoke(door, postEpoch({ "x-api-key": apiKey }));
+    const refused = await invoke(door, postEpoch({}));
+    const missing = await invoke(door, { method: "GET", path: "/no-such-route" });
+
+    // Assess
+    expect([created.status, created.statusDescription]).toEqual([201, "201 Created"]);
+    expect([refused.status, refused.statusDescription]).toEqual([401, "401 Unauthorized"]);
+    expect([missing.status, missing.statusDescription]).toEqual([404, "404 Not Found"]);
+  });
+});
+
+describe.each(frontDoors.filter((door) => door.apiGateway))("handler behind $name", (door) => {
+  it.each([
+    ["203.0.113.7/32", "203.0.113.7"],
+    ["2001:db8::1/128", "2001:db8::1"],
+  ])("records %s (a sourceIp with a CIDR suffix) as %s", async (sourceIp, address) => {
+    // Act
+    const reply = await invoke(door, postEpoch({ "x-api-key": apiKey }, undefined, { sourceIp }));
+
+    // Assess
+    expect(reply.status).toBe(201);
+    expect(reply.json()).toMatchObject({ ip: address });
   });
 });
 

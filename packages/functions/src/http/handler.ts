@@ -6,7 +6,7 @@ import { resolveAppSecret } from "../secret.ts";
 import { installSourceMappedStacks } from "../stack-traces.ts";
 import { loadTracing } from "../tracing/tracing.ts";
 import { createMeridianApp } from "../wiring.ts";
-import { lambdaClientIp, lambdaRequestId } from "./front-door.ts";
+import { lambdaClientIp, lambdaRequestId, withAlbStatusDescription } from "./front-door.ts";
 import { installLiteFetch } from "./lite-fetch/install.ts";
 import { withHttpTracing } from "./tracing.ts";
 
@@ -22,4 +22,4 @@ const app = createMeridianApp(
 );
 
 /** HTTP entry point for API Gateway HTTP API (v2), REST API (v1) and ALB events. */
-export const handler = withHttpTracing(handle(app), tracing, app.routes);
+export const handler = withHttpTracing(withAlbStatusDescription(handle(app)), tracing, app.routes);
