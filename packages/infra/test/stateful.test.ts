@@ -40,6 +40,7 @@ describe("the stateful stack", () => {
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       TableName: "meridian-qa-catalog",
       KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
       GlobalSecondaryIndexes: [
         {
           IndexName: "byKind",

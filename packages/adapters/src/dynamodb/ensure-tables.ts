@@ -23,7 +23,8 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
       }
     }),
   );
-  for (const TableName of [names.epochs, names.orders]) {
+  // The tables that hold idempotency records (see writeIdempotent).
+  for (const TableName of [names.epochs, names.orders, names.catalog]) {
     await client
       .send(
         new UpdateTimeToLiveCommand({

@@ -83,6 +83,8 @@ export class StatefulStack extends Stack {
       ...common,
       tableName: names.catalog,
       partitionKey: { name: catalogDef.partitionKey, type: AttributeType.STRING },
+      // Idempotency records of product creates and stock changes expire.
+      timeToLiveAttribute: TTL_ATTRIBUTE,
     });
     for (const [indexName, index] of Object.entries(catalogDef.indexes)) {
       this.catalog.addGlobalSecondaryIndex({
