@@ -1,4 +1,4 @@
-export * from "./dynamodb-local.ts";
+export * from "./dynamodb/index.ts";
 export * from "./home.ts";
 export * from "./issuer.ts";
 export * from "./metrics-collector.ts";
