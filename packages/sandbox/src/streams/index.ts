@@ -20,7 +20,12 @@ export {
 } from "./destination.ts";
 export { compileFilters, FilterPatternError } from "./filter.ts";
 export { type InvokeResult, interpretResponse, invokeHandler } from "./invoke.ts";
-export { type InvokeInfo, type StreamRunnerOptions, StreamRunnerOptionsError } from "./options.ts";
+export {
+  type InvokeInfo,
+  type StreamAvailability,
+  type StreamRunnerOptions,
+  StreamRunnerOptionsError,
+} from "./options.ts";
 export {
   compareSequenceNumbers,
   type LambdaStreamRecord,

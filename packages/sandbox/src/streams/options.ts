@@ -53,6 +53,21 @@ export interface StreamRunnerOptions {
   onDiscard?: (entry: StreamFailureRecord) => void;
   /** Polling and stream errors (the runner keeps going). Default: console.error. */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * For a database that is known to go away and come back (the sandbox's supervised DynamoDB Local):
+   * while it is down, polling and invocations wait for it, and an invocation that failed because it went
+   * down meanwhile is delivered again instead of counting as a retry. DynamoDB in AWS does not restart
+   * under a function, so these failures are not the function's and must not send records to the
+   * destination.
+   */
+  availability?: StreamAvailability;
+}
+
+export interface StreamAvailability {
+  /** Resolves once the database is up (at once when it is). */
+  whenUp(): Promise<void>;
+  /** A number that changes each time the database goes down. */
+  outages(): number;
 }
 
 const isFunction = (value: unknown) => typeof value === "function";
@@ -80,6 +95,14 @@ const OptionsSchema = z.strictObject({
   onInvoke: z.optional(z.custom<(info: InvokeInfo) => void>(isFunction, "must be a function")),
   onDiscard: z.optional(z.custom<(entry: StreamFailureRecord) => void>(isFunction, "must be a function")),
   onError: z.optional(z.custom<(error: unknown, where: string) => void>(isFunction, "must be a function")),
+  availability: z.optional(
+    z.custom<StreamAvailability>(
+      (value) =>
+        isFunction((value as StreamAvailability | undefined)?.whenUp) &&
+        isFunction((value as StreamAvailability | undefined)?.outages),
+      "must have whenUp() and outages()",
+    ),
+  ),
 });
 
 export type ResolvedOptions = z.output<typeof OptionsSchema>;

@@ -94,11 +94,19 @@ class ShardWorker {
         await r.sleep(r.options.pollIntervalMs);
         continue;
       }
+      await r.untilAvailable();
+      const outages = r.options.availability?.outages();
       try {
         await this.step();
         this.failures = 0;
       } catch (error) {
         if (error instanceof Stopped || r.stopping) return;
+        // The database went down under this step: wait for it (top of the loop) rather than back off, and
+        // take a new iterator after the last record read (or the checkpoint): the old one may be gone.
+        if (outages !== r.options.availability?.outages()) {
+          this.iterator = undefined;
+          continue;
+        }
         this.failures++;
         const name = (error as { name?: string }).name;
         if (name === "ExpiredIteratorException") {
@@ -366,6 +374,25 @@ class Runner {
     records: LambdaStreamRecord[],
     invokeCount: number,
   ): Promise<InvokeResult> {
+    const availability = this.options.availability;
+    for (;;) {
+      await this.untilAvailable();
+      // Stopped while waiting: nothing is invoked or checkpointed; the batch is delivered on the next start.
+      if (availability && this.stopping) throw new Stopped();
+      const outages = availability?.outages();
+      const result = await this.invokeOnce(shardId, records, invokeCount);
+      if (result.kind === "success" || outages === availability?.outages()) return result;
+      // Failed because the database went down meanwhile: deliver the same records again once it is back,
+      // without counting a retry (the handlers are idempotent, as at-least-once delivery requires).
+      if (this.stopping) throw new Stopped();
+    }
+  }
+
+  private async invokeOnce(
+    shardId: string,
+    records: LambdaStreamRecord[],
+    invokeCount: number,
+  ): Promise<InvokeResult> {
     const started = performance.now();
     const result = await invokeHandler(this.handler, records, {
       functionName: this.options.name,
@@ -405,6 +432,20 @@ class Runner {
   reportError(error: unknown, where: string): void {
     if (this.options.onError) this.hook(() => this.options.onError?.(error, where));
     else console.error(`[stream ${this.options.name}] ${where}:`, error);
+  }
+
+  /** Waits while the database is down (see `availability`), or until the runner stops. */
+  untilAvailable(): Promise<void> {
+    const availability = this.options.availability;
+    if (!availability || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.abort.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.abort.signal.addEventListener("abort", done, { once: true });
+      availability.whenUp().then(done, done);
+    });
   }
 
   /** Waits `ms`, or less when the runner stops. */
