@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
@@ -27,7 +28,13 @@ import {
 } from "@meridian/functions";
 import { getPath } from "hono/utils/url";
 import { answerClientErrors } from "./client-errors.ts";
-import { type DynamoDbLocal, startDynamoDbLocal } from "./dynamodb-local.ts";
+import {
+  type EngineEvent,
+  type EngineStatus,
+  type RestartPolicy,
+  type SupervisedDynamoDbLocal,
+  superviseDynamoDbLocal,
+} from "./dynamodb/index.ts";
 import { SandboxHome } from "./home.ts";
 import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandboxRoutes } from "./issuer.ts";
 import { MetricsCollector } from "./metrics-collector.ts";
@@ -61,6 +68,10 @@ export interface SandboxOptions {
   streams?: boolean;
   /** Stream polling interval (ms); default 250, as Lambda. */
   streamPollIntervalMs?: number;
+  /** When the sandbox restarts its DynamoDB Local after a crash (tests shorten it). */
+  engineRestart?: Partial<RestartPolicy>;
+  /** Also hand each engine event (exit, restart, giving up) to this function; each is logged anyway. */
+  onEngineEvent?: (event: EngineEvent) => void;
 }
 
 export interface Sandbox {
@@ -68,12 +79,17 @@ export interface Sandbox {
   port: number;
   devApiKey: string;
   dynamodbEndpoint: string;
-  /** Pid of the DynamoDB Local JVM this sandbox started, if any. */
+  /** Pid of the DynamoDB Local JVM this sandbox started first, if any (it changes when it is restarted). */
   dynamodbPid?: number;
+  /** The state of the DynamoDB Local this sandbox runs (also at `GET /_sandbox/health`); none for an external one. */
+  dynamodbStatus?: () => EngineStatus;
   config: RuntimeConfig & { appSecret: string };
   /** The local token issuer's signing key (see `signLocalToken`). */
   issuerKey: LocalIssuerKey;
-  /** The order stream runner (for `drain()` in tests and benchmarks), when streams are on. */
+  /**
+   * The order stream runner (for `drain()` in tests and benchmarks), when streams are on. It follows the
+   * orders table's stream when a restarted in-memory engine re-creates the table.
+   */
   orderStream?: StreamRunner;
   stop(): Promise<void>;
 }
@@ -92,16 +108,48 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const home = new SandboxHome(
     options.home === null ? undefined : (options.home ?? join(process.cwd(), ".meridian")),
   );
-  const engine: DynamoDbLocal | undefined = options.dynamodbEndpoint
+  const logSink = options.logSink ?? prettySink();
+  const log = createLogger({ service: "sandbox", level: options.logLevel, sink: logSink });
+  const tables = tableNames(options.tablePrefix ?? "meridian-local");
+  const appSecret = home.appSecret();
+  const devApiKey = options.devApiKey ?? home.remember("dev-api-key", generateApiKey);
+  const hasher = new ApiKeyHasher(appSecret);
+  /** The tables and the development key: at start, and again after an in-memory engine restarted empty. */
+  const prepare = async (db: ReturnType<typeof createDocumentClient>) => {
+    await ensureTables(db, tables);
+    const apiKeys = new DynamoApiKeyStore(db, tables.apiKeys);
+    if (!(await apiKeys.findById(hasher.idOf(hasher.hash(devApiKey))))) {
+      await createApiKey({ apiKeys, hasher, clock: systemClock }, { name: "development", key: devApiKey });
+    }
+  };
+  // What a restarted engine needs from the sandbox; set below, once everything it uses exists.
+  let afterEngineRestart = async () => {};
+  const engine: SupervisedDynamoDbLocal | undefined = options.dynamodbEndpoint
     ? undefined
-    : await startDynamoDbLocal({ dbPath: home.dbPath });
+    : await superviseDynamoDbLocal({
+        dbPath: home.dbPath,
+        policy: options.engineRestart,
+        onEvent: (event) => {
+          log[event.level === "INFO" ? "info" : event.level === "WARN" ? "warn" : "error"](event.message);
+          options.onEngineEvent?.(event);
+        },
+        afterRestart: () => afterEngineRestart(),
+      });
+  const firstPid = engine?.status().pid;
   const endpoint = options.dynamodbEndpoint ?? engine?.endpoint ?? "";
   const db = createDocumentClient({ endpoint });
   let server: ReturnType<typeof serve> | undefined;
   let orderStream: StreamRunner | undefined;
   let schedule: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let followStream: (() => Promise<void>) | undefined;
+  afterEngineRestart = async () => {
+    await prepare(db);
+    await followStream?.();
+  };
 
   const stop = async () => {
+    stopping = true;
     clearTimeout(schedule);
     await orderStream?.stop();
     if (server) {
@@ -116,15 +164,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   try {
-    const tables = tableNames(options.tablePrefix ?? "meridian-local");
-    await ensureTables(db, tables);
-    const appSecret = home.appSecret();
-    const devApiKey = options.devApiKey ?? home.remember("dev-api-key", generateApiKey);
-    const hasher = new ApiKeyHasher(appSecret);
-    const apiKeys = new DynamoApiKeyStore(db, tables.apiKeys);
-    if (!(await apiKeys.findById(hasher.idOf(hasher.hash(devApiKey))))) {
-      await createApiKey({ apiKeys, hasher, clock: systemClock }, { name: "development", key: devApiKey });
-    }
+    await prepare(db);
 
     // Listen first: the issuer URL (in every token and in the API's config) contains the port.
     let handle: Fetch = () => new Response("starting", { status: 503 });
@@ -159,7 +199,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       collect(document);
       if (options.printMetrics) stdoutMetricsSink(document);
     });
-    const logSink = options.logSink ?? prettySink();
     const telemetry = (service: string) => ({
       // A log entry with `_aws` is also an EMF document (each HTTP request's line): CloudWatch would take
       // its metrics from the line, so the collector does too.
@@ -177,6 +216,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     const app = createMeridianApp(config, { clientIp: nodeClientIp, logger: telemetry(SERVICE.http).logger });
     const local = sandboxRoutes(issuerKey, collector);
+    local.get("/_sandbox/health", (c) => {
+      const dynamodb = engine?.status() ?? { state: "external", endpoint };
+      const up = dynamodb.state === "up" || dynamodb.state === "external";
+      const streams = orderStream ? { orderStream: { streamArn: orderStream.streamArn } } : {};
+      return c.json({ status: up ? "ok" : dynamodb.state, dynamodb, ...streams }, up ? 200 : 503);
+    });
     handle = (request, env) =>
       // Hono's own path extraction (no URL object per request).
       getPath(request).startsWith("/_sandbox/") ? local.fetch(request, env) : app.fetch(request, env);
@@ -184,18 +229,49 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (options.streams !== false) {
       // The same processor Lambda runs, invoked under the same event source mapping rules.
       const { name, filters, ...mapping } = orderStreamMapping;
-      orderStream = await startStreamRunner(
-        {
-          ...mapping,
-          filters: [...filters],
-          name,
-          endpoint,
-          tableName: tables.orders,
-          stateDir: home.dir ? join(home.dir, "streams") : undefined,
-          pollIntervalMs: options.streamPollIntervalMs,
-        },
-        createOrderStreamHandler({ tables, dynamodbEndpoint: endpoint }, telemetry(SERVICE.orderStream)),
+      const handler = createOrderStreamHandler(
+        { tables, dynamodbEndpoint: endpoint },
+        telemetry(SERVICE.orderStream),
       );
+      const startRunner = () =>
+        startStreamRunner(
+          {
+            ...mapping,
+            filters: [...filters],
+            name,
+            endpoint,
+            tableName: tables.orders,
+            stateDir: home.dir ? join(home.dir, "streams") : undefined,
+            pollIntervalMs: options.streamPollIntervalMs,
+            // While the engine restarts, the mapping waits for it instead of spending retries.
+            availability: engine,
+            onError: (error, where) => {
+              // While the engine is down the supervisor has said so; each poll's failure would only repeat it.
+              if (engine && engine.status().state !== "up") return;
+              log.warn(`stream ${name} ${where}: ${error instanceof Error ? error.message : String(error)}`);
+            },
+          },
+          handler,
+        );
+      let runner = await startRunner();
+      // An in-memory engine restarts empty: the orders table is new, and so is its stream. Follow it.
+      followStream = async () => {
+        const { Table } = await db.send(new DescribeTableCommand({ TableName: tables.orders }));
+        if (stopping || Table?.LatestStreamArn === runner.streamArn) return;
+        await runner.stop();
+        runner = await startRunner();
+        if (stopping) await runner.stop();
+      };
+      orderStream = {
+        get streamArn() {
+          return runner.streamArn;
+        },
+        get discarded() {
+          return runner.discarded;
+        },
+        stop: () => runner.stop(),
+        drain: (timeoutMs) => runner.drain(timeoutMs),
+      };
     }
 
     const periodSeconds = options.metricsJobPeriodSeconds ?? 60;
@@ -220,7 +296,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       port,
       devApiKey,
       dynamodbEndpoint: endpoint,
-      dynamodbPid: engine?.pid,
+      dynamodbPid: firstPid,
+      dynamodbStatus: engine ? () => engine.status() : undefined,
       config,
       issuerKey,
       orderStream,

@@ -1,13 +1,14 @@
 import { parseArgs } from "node:util";
 import { ConfigError, jsonSink, numberFromText, parseEnv } from "@meridian/core";
 import * as z from "zod/mini";
-import { JavaMissingError } from "../dynamodb-local.ts";
+import { JavaMissingError } from "../dynamodb/index.ts";
 import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
 import { startSandbox } from "../sandbox.ts";
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
 
 Runs Meridian on 127.0.0.1: DynamoDB Local, the tables, a development API key and the HTTP API.
+DynamoDB Local is restarted if it exits; after 5 restarts within a minute, the next exit stops the sandbox.
   --in-memory   keep nothing (default: data persists under .meridian/)
   --port <n>    API port (default: $PORT or 3000)
 Environment: PORT, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_FORMAT=pretty|json,
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   }
   const env = parseEnv(EnvSchema, { ...process.env, ...(values.port ? { PORT: values.port } : {}) });
   const started = performance.now();
+  let giveUp = () => {};
   const sandbox = await startSandbox({
     port: env.PORT,
     home: values["in-memory"] ? null : env.MERIDIAN_HOME,
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
     printMetrics: env.LOG_FORMAT === "json",
     logLevel: env.LOG_LEVEL,
     metricsJobPeriodSeconds: env.MERIDIAN_METRICS_PERIOD_SECONDS,
+    // The event itself is logged; a sandbox without its database has nothing left to serve.
+    onEngineEvent: (event) => event.status.state === "failed" && giveUp(),
   });
 
   writeRunningSandbox(env.MERIDIAN_HOME, {
@@ -62,13 +66,23 @@ async function main(): Promise<void> {
     appSecret: sandbox.config.appSecret,
     issuerKey: sandbox.issuerKey,
   });
-  const where = env.DYNAMODB_ENDPOINT
+  const engine = sandbox.dynamodbStatus?.();
+  const where = !engine
     ? "external"
-    : `pid ${sandbox.dynamodbPid}, ${values["in-memory"] ? "in memory" : `data in ${env.MERIDIAN_HOME}/dynamodb`}`;
+    : `${engine.pid ? `pid ${engine.pid}` : engine.state}, ${values["in-memory"] ? "in memory" : `data in ${env.MERIDIAN_HOME}/dynamodb`}, ` +
+      `${engine.loopbackOnly ? "this machine only" : "EVERY INTERFACE"}; restarted if it exits`;
+  const exposed = engine?.exposure
+    ? `  WARNING    DynamoDB Local listens on every interface: anyone who can reach this machine can read
+             and write its tables. Why: ${engine.exposure}.
+             A Java with the jdk.compiler module (any JDK; Debian's openjdk-17-jre-headless) keeps it on
+             127.0.0.1.
+`
+    : "";
   console.log(`
 Meridian sandbox ready in ${Math.round(performance.now() - started)} ms
   API        ${sandbox.url}          (docs: ${sandbox.url}/docs, metrics: ${sandbox.url}/_sandbox/metrics)
   DynamoDB   ${sandbox.dynamodbEndpoint} (${where})
+${exposed}  Health     ${sandbox.url}/health/ready  (engine and stream: ${sandbox.url}/_sandbox/health)
   API key    ${sandbox.devApiKey}
 
   Issuer     ${sandbox.config.jwt.issuer}  (tokens: npm run -s token -- --role customer)
@@ -78,13 +92,18 @@ Press Ctrl-C to stop.
 `);
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
     clearRunningSandbox(env.MERIDIAN_HOME);
     await sandbox.stop();
-    process.exit(0);
+    process.exit(code);
+  };
+  giveUp = () => {
+    // The reason is the log line just written.
+    console.error("\nThe sandbox stops: run npm start again once the cause is fixed (see the lines above).");
+    void stop("DynamoDB Local is down for good", 1);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
