@@ -1,10 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
-import type { AppContext } from "@meridian/api";
+import { type AppContext, errorBody } from "@meridian/api";
 import {
   ApiKeyHasher,
   createApiKey,
@@ -167,7 +168,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await prepare(db);
 
     // Listen first: the issuer URL (in every token and in the API's config) contains the port.
-    let handle: Fetch = () => new Response("starting", { status: 503 });
+    // Until the app is built (a few ms), requests get the documented 503 shape, with a request id.
+    let handle: Fetch = () => {
+      const requestId = randomUUID();
+      const body = errorBody(requestId, {
+        code: "SERVICE_UNAVAILABLE",
+        message: "The sandbox is starting, retry",
+      });
+      return Response.json(body, { status: 503, headers: { "retry-after": "1", "x-request-id": requestId } });
+    };
     server = serve({
       fetch: (request, env) => handle(request, env),
       hostname: "127.0.0.1",

@@ -8,7 +8,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort } from "../src/dynamodb-local.ts";
+import { freePort } from "../src/dynamodb/index.ts";
 import { appAgainst } from "./support.ts";
 
 describe("when DynamoDB fails", () => {

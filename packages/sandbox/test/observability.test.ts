@@ -19,7 +19,7 @@ import {
 } from "@meridian/core";
 import { runMetricsJob } from "@meridian/functions";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { freePort } from "../src/dynamodb-local.ts";
+import { freePort } from "../src/dynamodb/index.ts";
 import { signLocalToken } from "../src/issuer.ts";
 import type { Sandbox } from "../src/sandbox.ts";
 import { appAgainst, memoryLog, startTestSandbox } from "./support.ts";

@@ -1,6 +1,6 @@
 import { BUDGETS, type Order, type Product } from "@meridian/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DynamoDbLocal, startDynamoDbLocal } from "../src/dynamodb-local.ts";
+import { type DynamoDbLocal, startDynamoDbLocal } from "../src/dynamodb/index.ts";
 import { signLocalToken } from "../src/issuer.ts";
 import type { Sandbox } from "../src/sandbox.ts";
 import { startTestSandbox } from "./support.ts";

@@ -1,2 +1,0 @@
-// Kept for existing imports; the engine lives in ./dynamodb/.
-export * from "./dynamodb/index.ts";
