@@ -2,13 +2,18 @@
  * POST /epoch throughput and p99: the sandbox vs a bare node:http server doing one SDK PutItem, in one
  * run, against the same DynamoDB Local; plus the sandbox's start-to-first-healthy time and memory.
  *
- *   npm run bench:epoch [-- --duration 8 --connections 10 --rounds 5]
+ *   npm run bench:epoch [-- --duration 8 --connections 10 --rounds 5] [-- --baseline <checkout>]
+ *
+ * `--baseline <dir>` adds the sandbox server of another checkout (its own `npm ci` done), measured in the
+ * same rounds: to see what a change costs the hot path, side by side, e.g.
+ * `git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci)`.
  *
  * Servers run in their own processes; this process is the load generator (autocannon). The machine has
  * 2 cores, so the generator competes with the server: compare the ratios, not the absolute figures.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createDocumentClient, ensureTables, tableNames } from "@meridian/adapters";
@@ -22,6 +27,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "5" },
     /** Also load a bare server with the SDK's cacheMiddleware, as a reference (the table grows 1.5× faster). */
     reference: { type: "boolean", default: false },
+    /** A checkout of another commit (with its node_modules): its sandbox server joins every round. */
+    baseline: { type: "string" },
   },
 });
 const duration = Number(values.duration);
@@ -32,10 +39,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const children: ChildProcess[] = [];
 
-function launch(script: string, args: string[]): Promise<{ child: ChildProcess; words: string[] }> {
+function launch(
+  script: string,
+  args: string[],
+  cwd?: string,
+): Promise<{ child: ChildProcess; words: string[] }> {
   const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
     env: process.env,
+    cwd,
   });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -146,7 +158,16 @@ try {
         "--cache-middleware",
       ])
     : undefined;
+  // The other checkout's sandbox, on its own tables of the same engine.
+  const before = values.baseline
+    ? await launch(
+        join(values.baseline, "bench/servers/sandbox-server.ts"),
+        [engine.endpoint, "baseline"],
+        values.baseline,
+      )
+    : undefined;
   const [sandboxUrl, apiKey] = sandbox.words as [string, string];
+  const [beforeUrl, beforeKey] = (before?.words ?? []) as [string?, string?];
   const [bareUrl] = bare.words as [string];
   const cachedUrl = cached?.words[0];
 
@@ -160,31 +181,47 @@ try {
   });
   await autocannon({ url: `${bareUrl}/epoch`, method: "POST", connections, duration: 3 });
   if (cachedUrl) await autocannon({ url: `${cachedUrl}/epoch`, method: "POST", connections, duration: 3 });
+  if (beforeUrl)
+    await autocannon({
+      url: `${beforeUrl}/epoch`,
+      method: "POST",
+      headers: { "x-api-key": beforeKey ?? "" },
+      connections,
+      duration: 3,
+    });
 
   const ours: Awaited<ReturnType<typeof load>>[] = [];
   const base: Awaited<ReturnType<typeof load>>[] = [];
   const reference: Awaited<ReturnType<typeof load>>[] = [];
+  const baseline: Awaited<ReturnType<typeof load>>[] = [];
+  const loadBaseline = async () => {
+    if (beforeUrl)
+      baseline.push(await load(beforeUrl, { "x-api-key": beforeKey ?? "" }, before?.child.pid, engine.pid));
+  };
   for (let round = 1; round <= rounds; round++) {
     // Alternate who goes first, so a drift of the engine's speed does not favour one side.
     if (round % 2 === 1) {
       base.push(await load(bareUrl, {}, bare.child.pid, engine.pid));
+      await loadBaseline();
       ours.push(await load(sandboxUrl, { "x-api-key": apiKey }, sandbox.child.pid, engine.pid));
       if (cachedUrl) reference.push(await load(cachedUrl, {}, cached?.child.pid, engine.pid));
     } else {
       if (cachedUrl) reference.push(await load(cachedUrl, {}, cached?.child.pid, engine.pid));
       ours.push(await load(sandboxUrl, { "x-api-key": apiKey }, sandbox.child.pid, engine.pid));
+      await loadBaseline();
       base.push(await load(bareUrl, {}, bare.child.pid, engine.pid));
     }
     const show = (r?: Awaited<ReturnType<typeof load>>) =>
       `${r?.rps} req/s p99 ${r?.p99} ms, CPU/request ${r?.serverCpuUs} µs + DynamoDB Local ${r?.engineCpuUs} µs`;
     console.error(
-      `round ${round}: bare ${show(base.at(-1))} | sandbox ${show(ours.at(-1))}${reference.length ? ` | bare+cacheMiddleware ${show(reference.at(-1))}` : ""}`,
+      `round ${round}: bare ${show(base.at(-1))} | sandbox ${show(ours.at(-1))}${reference.length ? ` | bare+cacheMiddleware ${show(reference.at(-1))}` : ""}${baseline.length ? ` | baseline sandbox ${show(baseline.at(-1))}` : ""}`,
     );
   }
   const summary = {
     bare: medians(base),
     sandbox: medians(ours),
     ...(reference.length > 0 && { bareCacheMiddleware: medians(reference) }),
+    ...(baseline.length > 0 && { baselineSandbox: medians(baseline) }),
   };
 
   const serverMemory = {
@@ -196,6 +233,7 @@ try {
   sandbox.child.kill("SIGTERM");
   bare.child.kill("SIGTERM");
   cached?.child.kill("SIGTERM");
+  before?.child.kill("SIGTERM");
   db.destroy();
   await engine.stop();
 
@@ -204,7 +242,7 @@ try {
     JSON.stringify(
       {
         settings: { connections, durationSeconds: duration, rounds },
-        rounds: { bare: base, sandbox: ours, bareCacheMiddleware: reference },
+        rounds: { bare: base, sandbox: ours, bareCacheMiddleware: reference, baselineSandbox: baseline },
         median: summary,
         // Each round's ratio compares two runs measured back to back; the median of those is the figure.
         ratios: {
@@ -216,6 +254,16 @@ try {
           ratiosVsBareCacheMiddleware: {
             throughput: round2(median(ours.map((r, i) => r.rps / (reference[i]?.rps ?? Number.NaN)))),
             p99: round2(median(ours.map((r, i) => r.p99 / (reference[i]?.p99 ?? Number.NaN)))),
+          },
+        }),
+        // This checkout's sandbox against the other checkout's, round by round (`--baseline`).
+        ...(baseline.length > 0 && {
+          ratiosVsBaselineSandbox: {
+            throughput: round2(median(ours.map((r, i) => r.rps / (baseline[i]?.rps ?? Number.NaN)))),
+            p99: round2(median(ours.map((r, i) => r.p99 / (baseline[i]?.p99 ?? Number.NaN)))),
+            serverCpu: round2(
+              median(ours.map((r, i) => r.serverCpuUs / (baseline[i]?.serverCpuUs ?? Number.NaN))),
+            ),
           },
         }),
         memoryAfterLoad: serverMemory,
