@@ -8,6 +8,7 @@ import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } fro
 import { type AppContext, errorBody } from "@meridian/api";
 import {
   ApiKeyHasher,
+  BUDGETS,
   createApiKey,
   createLogger,
   type EmfDocument,
@@ -95,6 +96,16 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+/** The documented 503 for a request the sandbox answers itself: the app's error body, a request id. */
+function unavailable(message: string): Response {
+  const requestId = randomUUID();
+  const body = errorBody(requestId, { code: "SERVICE_UNAVAILABLE", message });
+  return Response.json(body, {
+    status: 503,
+    headers: { "retry-after": String(BUDGETS.http.retryAfterSeconds), "x-request-id": requestId },
+  });
+}
+
 export function nodeClientIp(c: AppContext): string {
   return getConnInfo(c).remote.address ?? "unknown";
 }
@@ -169,20 +180,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     // Listen first: the issuer URL (in every token and in the API's config) contains the port.
     // Until the app is built (a few ms), requests get the documented 503 shape, with a request id.
-    let handle: Fetch = () => {
-      const requestId = randomUUID();
-      const body = errorBody(requestId, {
-        code: "SERVICE_UNAVAILABLE",
-        message: "The sandbox is starting, retry",
-      });
-      return Response.json(body, { status: 503, headers: { "retry-after": "1", "x-request-id": requestId } });
-    };
+    let handle: Fetch = () => unavailable("The sandbox is starting, retry");
     server = serve({
       fetch: (request, env) => handle(request, env),
       hostname: "127.0.0.1",
       port: options.port ?? 3000,
     });
-    answerClientErrors(server);
+    answerClientErrors(server, log);
     const listening = server;
     await new Promise<void>((resolve, reject) => {
       listening.once("listening", resolve);
@@ -231,9 +235,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const streams = orderStream ? { orderStream: { streamArn: orderStream.streamArn } } : {};
       return c.json({ status: up ? "ok" : dynamodb.state, dynamodb, ...streams }, up ? 200 : 503);
     });
-    handle = (request, env) =>
+    handle = (request, env) => {
       // Hono's own path extraction (no URL object per request).
-      getPath(request).startsWith("/_sandbox/") ? local.fetch(request, env) : app.fetch(request, env);
+      const path = getPath(request);
+      if (path.startsWith("/_sandbox/")) return local.fetch(request, env);
+      // While the engine restarts, and until its tables and key are back, the API would answer 500 (no
+      // table) or 401 (no key) for what is an outage: it answers 503, as for any unavailable dependency.
+      // Liveness (`/health`) still answers: the process is alive.
+      if (engine && !engine.isUp() && path !== "/health")
+        return unavailable("DynamoDB Local is restarting, retry");
+      return app.fetch(request, env);
+    };
 
     if (options.streams !== false) {
       // The same processor Lambda runs, invoked under the same event source mapping rules.

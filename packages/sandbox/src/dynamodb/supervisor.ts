@@ -83,6 +83,8 @@ export interface SupervisedDynamoDbLocal {
   /** Stays the same across restarts: the engine comes back on the same port. */
   readonly endpoint: string;
   status(): EngineStatus;
+  /** Whether the engine answers and its set-up after a restart is done (cheap: for every request). */
+  isUp(): boolean;
   /** Resolves once the engine is up (at once when it is; never once it has given up). */
   whenUp(): Promise<void>;
   /** How many times the engine has gone down so far. */
@@ -213,6 +215,7 @@ export async function superviseDynamoDbLocal(
   return {
     endpoint,
     status: () => ({ ...status }),
+    isUp: () => status.state === "up",
     whenUp: () =>
       status.state === "up" ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve)),
     outages: () => outages,
