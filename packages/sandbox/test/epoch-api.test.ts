@@ -324,6 +324,24 @@ describe("health and docs", () => {
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["ApiKey", "Bearer"]);
   });
 
+  it("says on every operation of the served document that a 503 may have written, and how to retry", async () => {
+    const doc = (await (await api("/openapi.json", { key: null })).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, { description: string }> }>>;
+    };
+
+    const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ at: `${method} ${path}`, op })),
+    );
+    expect(operations.length).toBeGreaterThan(10);
+    for (const { at, op } of operations) {
+      expect(op.responses["503"]?.description, at).toMatch(
+        /may or may not have been made.*same `Idempotency-Key`/s,
+      );
+    }
+    // POST /epoch keeps what it says about its own 503 too.
+    expect(doc.paths["/epoch"]?.post?.responses["503"]?.description).toMatch(/^Database unavailable/);
+  });
+
   it("serves a readable reference page at /docs", async () => {
     const res = await api("/docs", { key: null });
 

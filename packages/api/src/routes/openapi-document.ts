@@ -4,7 +4,7 @@
  * never on a cold start that serves anything else.
  */
 import * as z from "zod/mini";
-import { type Content, type RouteConfig, unavailableResponse } from "./route.ts";
+import { type Content, errorResponse, type RouteConfig, UNAVAILABLE_DESCRIPTION } from "./route.ts";
 
 type JsonSchema = Record<string, unknown> & {
   properties?: Record<string, JsonSchema>;
@@ -94,6 +94,15 @@ class SchemaConverter {
   }
 }
 
+/** The route's own 503, if it has one, followed by what a 503 means anywhere. */
+function unavailable(route: RouteConfig) {
+  const own = route.responses[503];
+  return {
+    ...(own ?? errorResponse("")),
+    description: own ? `${own.description}. ${UNAVAILABLE_DESCRIPTION}` : UNAVAILABLE_DESCRIPTION,
+  };
+}
+
 function operation(route: RouteConfig, schemas: SchemaConverter): Operation {
   const { request } = route;
   const parameters = [
@@ -115,7 +124,7 @@ function operation(route: RouteConfig, schemas: SchemaConverter): Operation {
         }
       : {}),
     responses: Object.fromEntries(
-      Object.entries({ 503: unavailableResponse(), ...route.responses }).map(
+      Object.entries({ ...route.responses, 503: unavailable(route) }).map(
         ([status, { description, content }]) => [
           status,
           { description, ...(content ? { content: schemas.content(content, "output") } : {}) },

@@ -106,6 +106,8 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
       method: "post",
       path: "/orders/{id}/cancel",
       summary: "Cancel a PENDING or CONFIRMED order (stock is given back once)",
+      description:
+        "Safe to retry: cancelling a cancelled order answers it unchanged and gives nothing back twice.",
       security,
       request: { params },
       responses: {

@@ -113,6 +113,9 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
       method: "patch",
       path: "/products/{id}",
       summary: "Change name, description or price (admin, optimistic concurrency on version)",
+      description:
+        "Applied only if the product is still at `version`, so a retry never applies a change twice: if the " +
+        "first attempt landed (after a 503, say), the retry answers 409 VERSION_CONFLICT with the version now stored.",
       security,
       request: { params, body: { content: { "application/json": { schema: UpdateProductBodySchema } } } },
       responses: {

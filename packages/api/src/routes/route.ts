@@ -73,12 +73,11 @@ export const errorResponse = (description: string) => ({
 });
 
 /**
- * What any route may answer when a dependency stalls or fails (the document adds it to every operation
- * that does not describe its own 503).
+ * What any route may answer when a dependency stalls or fails; the document puts it on every operation,
+ * after what the route itself says about its 503.
  */
-export const unavailableResponse = () =>
-  errorResponse(
-    `SERVICE_UNAVAILABLE, with \`Retry-After\`: a dependency did not answer within the request's budget (${BUDGETS.http.requestMs / 1000} s) ` +
-      "or is throttling. A write may or may not have been made: retry after `Retry-After` seconds with the " +
-      "same `Idempotency-Key`, which returns the first record if it was written and writes nothing twice.",
-  );
+export const UNAVAILABLE_DESCRIPTION =
+  `SERVICE_UNAVAILABLE, with \`Retry-After\`: a dependency did not answer within the request's budget ` +
+  `(${BUDGETS.http.requestMs / 1000} s) or is throttling. If the request writes, the write may or may not ` +
+  "have been made: retry after `Retry-After` seconds, with the same `Idempotency-Key` where the operation " +
+  "takes one (the retry then answers the first record and never writes twice).";
