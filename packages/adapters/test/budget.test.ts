@@ -2,7 +2,13 @@ import { createServer, type Server, type Socket } from "node:net";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { BUDGETS, type CallBudget } from "@meridian/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BudgetedRetryStrategy, createCommandClient, createDocumentClient, dynamo } from "../src/index.ts";
+import {
+  BudgetedRetryStrategy,
+  createCommandClient,
+  createDocumentClient,
+  dynamo,
+  RETRY_QUOTA,
+} from "../src/index.ts";
 
 // A DynamoDB that accepts connections, reads the requests and never answers: what a frozen engine does.
 let silent: Server;
@@ -52,7 +58,13 @@ describe("a call's budget against a DynamoDB that never answers", () => {
   });
 
   it("applies the same budget to the document client", async () => {
-    const budget: CallBudget = { ...BUDGETS.http.call, attemptTimeoutMs: 300, totalMs: 1_000 };
+    // No backoff: three 300 ms attempts always fit in 1 s.
+    const budget: CallBudget = {
+      ...BUDGETS.http.call,
+      attemptTimeoutMs: 300,
+      totalMs: 1_000,
+      backoffBaseMs: 0,
+    };
     const client = createDocumentClient({ endpoint, budget });
     requests = 0;
 
@@ -71,6 +83,7 @@ describe("BudgetedRetryStrategy", () => {
     maxAttempts: 5,
     totalMs: 2_500,
     backoffBaseMs: 0,
+    throttlingBackoffBaseMs: 0,
   };
 
   it("retries transient errors and throttling while a whole attempt still fits in the budget", async () => {
@@ -96,5 +109,32 @@ describe("BudgetedRetryStrategy", () => {
     await expect(strategy.refreshRetryTokenForRetry(second, { errorType: "TRANSIENT" })).rejects.toThrow(
       "no attempts left",
     );
+  });
+});
+
+describe("the retry quota", () => {
+  it("refuses retries once an outage has drained it, and fills up again with successful calls", async () => {
+    const budget: CallBudget = { ...BUDGETS.http.call, maxAttempts: 2, totalMs: 60_000, backoffBaseMs: 0 };
+    const strategy = new BudgetedRetryStrategy(budget, () => 0);
+    const retriesAllowed = RETRY_QUOTA.capacity / RETRY_QUOTA.transientCost;
+
+    const outcomes = await Promise.all(
+      Array.from({ length: retriesAllowed + 5 }, async () => {
+        const token = await strategy.acquireInitialRetryToken("dynamodb");
+        return strategy.refreshRetryTokenForRetry(token, { errorType: "TRANSIENT" }).then(
+          (retry) => retry,
+          (error: Error) => error.message,
+        );
+      }),
+    );
+
+    expect(outcomes.filter((o) => typeof o !== "string")).toHaveLength(retriesAllowed);
+    expect(outcomes.filter((o) => o === "retry quota spent")).toHaveLength(5);
+    const retried = outcomes.find((o) => typeof o !== "string");
+    if (!retried || typeof retried === "string") throw new Error("no retry");
+    strategy.recordSuccess(retried);
+    expect(strategy.quotaLeft()).toBe(RETRY_QUOTA.transientCost);
+    strategy.recordSuccess(await strategy.acquireInitialRetryToken("dynamodb"));
+    expect(strategy.quotaLeft()).toBe(RETRY_QUOTA.transientCost + RETRY_QUOTA.successRefund);
   });
 });

@@ -15,6 +15,8 @@ class BudgetToken implements RetryToken {
     readonly startedAt: number,
     private readonly count: number,
     private readonly delay: number,
+    /** What this retry took from the quota (given back when the call succeeds). */
+    readonly cost = 0,
   ) {}
 
   getRetryCount(): number {
@@ -27,15 +29,23 @@ class BudgetToken implements RetryToken {
 }
 
 /**
+ * The retry quota, as the SDK's standard strategy keeps one: a client starts with 500 tokens, a retry
+ * costs 5 after throttling and 10 after a timeout or a 5xx, a call that succeeds gives its retry's cost
+ * back (or 1 token when it needed none). An outage drains it within about 50 retries, and from then on
+ * calls fail after one attempt instead of tripling the load on a dependency that is already struggling.
+ */
+export const RETRY_QUOTA = { capacity: 500, throttlingCost: 5, transientCost: 10, successRefund: 1 } as const;
+
+/**
  * The SDK's standard retry rules (throttling and transient errors only, exponential backoff with full
- * jitter, `maxAttempts`) with the one thing the SDK's own strategies lack: a total budget. A retry is
- * refused when the backoff plus one full attempt would end after `totalMs` from the first attempt, so a
- * call never takes longer than that, however the dependency stalls. (The middleware sleeps the returned
- * token's delay.) The SDK's retry quota is left out: the budget bounds the retries of a call, and the
- * callers' deadlines bound the calls.
+ * jitter and a longer base after throttling, `maxAttempts`, a retry quota per client) with the one thing the
+ * SDK's own strategies lack: a total budget. A retry is refused when its backoff plus one full attempt
+ * would end after `totalMs` from the first attempt, so a call never takes longer than that, however the
+ * dependency stalls. (The SDK's retry middleware sleeps the returned token's delay.)
  */
 export class BudgetedRetryStrategy {
   readonly mode = "standard";
+  private quota: number = RETRY_QUOTA.capacity;
 
   constructor(
     private readonly budget: CallBudget,
@@ -47,20 +57,31 @@ export class BudgetedRetryStrategy {
   }
 
   async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
-    const { maxAttempts, backoffBaseMs, attemptTimeoutMs, totalMs } = this.budget;
+    const { maxAttempts, backoffBaseMs, throttlingBackoffBaseMs, attemptTimeoutMs, totalMs } = this.budget;
     const retries = token.getRetryCount();
-    if (errorInfo.errorType !== "THROTTLING" && errorInfo.errorType !== "TRANSIENT")
-      throw new Error("not retryable");
+    const throttled = errorInfo.errorType === "THROTTLING";
+    if (!throttled && errorInfo.errorType !== "TRANSIENT") throw new Error("not retryable");
     if (retries + 1 >= maxAttempts) throw new Error("no attempts left");
+    const cost = throttled ? RETRY_QUOTA.throttlingCost : RETRY_QUOTA.transientCost;
+    if (this.quota < cost) throw new Error("retry quota spent");
     const startedAt = token instanceof BudgetToken ? token.startedAt : this.now();
-    const delay = Math.floor(Math.random() * backoffBaseMs * 2 ** retries);
+    const base = throttled ? throttlingBackoffBaseMs : backoffBaseMs;
+    const delay = Math.floor(Math.random() * base * 2 ** retries);
     if (this.now() - startedAt + delay + attemptTimeoutMs > totalMs) throw new Error("retry budget spent");
-    return new BudgetToken(startedAt, retries + 1, delay);
+    this.quota -= cost;
+    return new BudgetToken(startedAt, retries + 1, delay, cost);
   }
 
-  recordSuccess(_token: RetryToken): void {}
-}
+  recordSuccess(token: RetryToken): void {
+    const refund = token instanceof BudgetToken && token.cost > 0 ? token.cost : RETRY_QUOTA.successRefund;
+    this.quota = Math.min(RETRY_QUOTA.capacity, this.quota + refund);
+  }
 
+  /** Tokens left in the retry quota. */
+  quotaLeft(): number {
+    return this.quota;
+  }
+}
 /**
  * The timeouts and retries of an AWS SDK v3 client, from one budget: spread into the client's config.
  *

@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
+  BUDGETS,
   DependencyUnavailableError,
   type IdempotencyToken,
   type Order,
@@ -105,11 +106,15 @@ export class DynamoOrderStore implements OrderStore {
 
   async reserve(order: Order, atIso: string): Promise<ProcessOutcome> {
     // Orders for the same product commit one at a time; a transaction that collides with another is
-    // cancelled with TransactionConflict and simply tried again after a short random pause.
+    // cancelled with TransactionConflict and simply tried again after a short random pause, but not after
+    // one call's budget: a conflict is normally answered at once, and a slow table must not stretch the
+    // record past what the batch's budget counts on (BUDGETS.orderStream.callsPerRecord).
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.tryReserve(order, atIso);
       if (outcome !== "CONFLICT") return outcome;
-      if (attempt >= RESERVE_ATTEMPTS) throw new DependencyUnavailableError("database");
+      if (attempt >= RESERVE_ATTEMPTS || Date.now() - started > BUDGETS.orderStream.call.totalMs)
+        throw new DependencyUnavailableError("database");
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
     }
   }

@@ -17,11 +17,13 @@ export interface CallBudget {
   maxAttempts: number;
   /**
    * No retry starts that could end later than this after the first attempt began: the call's worst case,
-   * whatever the engine does (see `budgetedRetryStrategy` in @meridian/adapters).
+   * whatever the engine does (see `BudgetedRetryStrategy` in @meridian/adapters).
    */
   totalMs: number;
   /** Base of the exponential backoff with full jitter between attempts (`random * base * 2^retry`). */
   backoffBaseMs: number;
+  /** The same after a throttling error: the table needs longer than a lost packet. */
+  throttlingBackoffBaseMs: number;
 }
 
 export interface Budgets {
@@ -59,6 +61,7 @@ export const BUDGETS: Budgets = {
       maxAttempts: 3,
       totalMs: 2_500,
       backoffBaseMs: 50,
+      throttlingBackoffBaseMs: 500,
     },
     requestMs: 3_000,
     jwksMs: 1_500,
@@ -70,6 +73,7 @@ export const BUDGETS: Budgets = {
     maxAttempts: 3,
     totalMs: 5_000,
     backoffBaseMs: 100,
+    throttlingBackoffBaseMs: 500,
   },
   orderStream: {
     call: {
@@ -78,10 +82,12 @@ export const BUDGETS: Budgets = {
       maxAttempts: 3,
       totalMs: 5_000,
       backoffBaseMs: 100,
+      throttlingBackoffBaseMs: 500,
     },
     batchMs: 15_000,
-    // processOrder: the reservation transaction, then (out of stock) the rejection update.
-    callsPerRecord: 2,
+    // processOrder: the reservation transaction, tried again on a transaction conflict for at most one
+    // call's budget (so up to two calls' time), then (out of stock) the rejection update.
+    callsPerRecord: 3,
   },
   metricsJob: {
     call: {
@@ -90,6 +96,7 @@ export const BUDGETS: Budgets = {
       maxAttempts: 3,
       totalMs: 7_000,
       backoffBaseMs: 100,
+      throttlingBackoffBaseMs: 500,
     },
     runMs: 40_000,
   },
@@ -100,6 +107,7 @@ export const BUDGETS: Budgets = {
       maxAttempts: 3,
       totalMs: 40_000,
       backoffBaseMs: 100,
+      throttlingBackoffBaseMs: 500,
     },
   },
 };
