@@ -138,6 +138,26 @@ describe("Foreign stream records are skipped; a batch with a record lacking a se
     expect(skippedCount(documents)).toBe(1);
   });
 
+  it("fails an order's record that has no new image (a KEYS_ONLY stream), so it is not left PENDING quietly", async () => {
+    const order = await pendingOrder(3);
+    const keysOnly: DynamoDBRecord = {
+      eventID: "keys-only",
+      eventName: "INSERT",
+      eventSource: "aws:dynamodb",
+      dynamodb: { Keys: marshall({ pk: `ORDER#${order.id}` }) as never, SequenceNumber: "4500" },
+    };
+    const foreignKeysOnly: DynamoDBRecord = {
+      ...keysOnly,
+      eventID: "foreign",
+      dynamodb: { Keys: marshall({ pk: "IDEM#x" }) as never, SequenceNumber: "4600" },
+    };
+    const { run } = processor();
+
+    const result = await run({ Records: [keysOnly, foreignKeysOnly] });
+
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: "4500" }] });
+  });
+
   it("still reports its own orders that fail (DynamoDB unreachable) by sequence number, and nothing else", async () => {
     // Prepare: a real order, a broken order item (ours, so it must reach the dead-letter queue), AWS's
     // sample records and a record without a sequence number, against a DynamoDB that refuses connections.

@@ -39,12 +39,17 @@ const ORDER_KEY_PREFIX = orderKey("").pk;
  * The order a stream record carries, or why the record is not the processor's to handle. A record is the
  * processor's when it is a real stream record (it has a sequence number) whose new image is an order item
  * (pk `ORDER#…`); anything else on the stream (an idempotency record, a foreign or test item, a hand-made
- * record) is skipped. An order item that does not parse is ours and broken: that throws, so the record is
- * retried and ends in the dead-letter destination for a person to look at.
+ * record) is skipped. An order item that does not parse, or an order's record without its new image, is
+ * ours and broken: that throws, so the record is retried and ends in the dead-letter destination for a
+ * person to look at.
  */
 function orderOf(record: DynamoDBRecord): { order: Order } | { skip: string } {
   if (!record.dynamodb?.SequenceNumber) return { skip: "no SequenceNumber" };
   const image = record.dynamodb.NewImage;
+  // An order's record without its image (a stream switched to KEYS_ONLY) cannot be processed, and must not
+  // leave the order PENDING quietly: it fails, and reaches the dead-letter destination.
+  const key = record.dynamodb.Keys?.pk?.S;
+  if (!image && key?.startsWith(ORDER_KEY_PREFIX)) throw new Error("order record has no NewImage");
   if (!image) return { skip: "no NewImage" };
   let item: Record<string, unknown>;
   try {
