@@ -140,7 +140,7 @@ try {
     ),
     "",
     ...table(
-      ["what", "without", "with the budget", "added (median of the rounds)"],
+      ["what", "without (median)", "with the budget (median)", "added: median of the rounds' differences"],
       [
         [
           "Hono app, CPU per request (`hono/timeout`, 3 s)",
