@@ -1,4 +1,4 @@
-import type { TableNames } from "@meridian/adapters";
+import type { LocalCredentials, TableNames } from "@meridian/adapters";
 import { type LogLevel, numberFromText, parseEnv } from "@meridian/core";
 import * as z from "zod/mini";
 
@@ -73,6 +73,8 @@ const MetricsJobEnv = z.lazy(() =>
 export interface DataConfig {
   logLevel?: LogLevel;
   dynamodbEndpoint?: string;
+  /** What to sign with at `dynamodbEndpoint` (the sandbox's per-home key); never set in AWS. */
+  dynamodbCredentials?: LocalCredentials;
   region?: string;
   /** From `TRACING_ENABLED`; unset (the sandbox) means off. */
   tracingEnabled?: boolean;

@@ -45,6 +45,7 @@ export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId" | "route
 function clientOptions(config: DataConfig, budget: CallBudget, tracing: Tracing = noTracing) {
   return {
     endpoint: config.dynamodbEndpoint,
+    credentials: config.dynamodbCredentials,
     region: config.region,
     budget,
     instrument: <C>(client: C) => tracing.captureClient(client),

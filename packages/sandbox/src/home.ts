@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -30,5 +30,36 @@ export class SandboxHome {
 
   appSecret(): string {
     return this.remember("app-secret", () => randomBytes(32).toString("base64url"));
+  }
+
+  /**
+   * The access key and secret the sandbox's clients sign with at its DynamoDB Local, generated once per
+   * state directory (fresh for each in-memory run). DynamoDB Local keeps one database per access key and
+   * region, so a client with any other key (a stranger's `local`) opens an empty database of its own.
+   * `npm run -s dynamodb:env` prints them for the AWS CLI.
+   */
+  dynamodbCredentials(): { accessKeyId: string; secretAccessKey: string } {
+    const accessKeyId = this.remember(
+      "dynamodb-access-key-id",
+      () => `mrd${randomBytes(10).toString("hex")}`,
+    );
+    const secretAccessKey = this.remember("dynamodb-secret-access-key", () =>
+      randomBytes(30).toString("base64url"),
+    );
+    return { accessKeyId, secretAccessKey };
+  }
+
+  /**
+   * Sandboxes before per-home keys signed with the access key `local`: their data is in
+   * `local_<region>.db`. Renamed to the home's own key's file once, when that one does not exist yet.
+   */
+  adoptLegacyDatabase(accessKeyId: string, region = "us-east-1"): boolean {
+    const dbPath = this.dbPath;
+    if (!dbPath) return false;
+    const legacy = join(dbPath, `local_${region}.db`);
+    const own = join(dbPath, `${accessKeyId}_${region}.db`);
+    if (!existsSync(legacy) || existsSync(own)) return false;
+    renameSync(legacy, own);
+    return true;
   }
 }

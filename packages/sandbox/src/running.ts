@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { TableNames } from "@meridian/adapters";
+import type { LocalCredentials, TableNames } from "@meridian/adapters";
 import type { LocalIssuerKey } from "./issuer.ts";
 
 /** What a running sandbox publishes so that CLIs (apikey, and later others) can reach its DynamoDB. */
@@ -8,6 +8,8 @@ export interface RunningSandbox {
   pid: number;
   url: string;
   dynamodbEndpoint: string;
+  /** What to sign with at `dynamodbEndpoint` (the home's own key; `local` for an external DynamoDB). */
+  dynamodbCredentials: LocalCredentials;
   tables: TableNames;
   /** The sandbox's app secret (peppers key hashes); the file is private and removed at stop. */
   appSecret: string;

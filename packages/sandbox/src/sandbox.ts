@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
+import {
+  createDocumentClient,
+  DynamoApiKeyStore,
+  ensureTables,
+  LOCAL_CREDENTIALS,
+  type LocalCredentials,
+  tableNames,
+} from "@meridian/adapters";
 import { type AppContext, errorBody } from "@meridian/api";
 import {
   ApiKeyHasher,
@@ -81,6 +88,8 @@ export interface Sandbox {
   port: number;
   devApiKey: string;
   dynamodbEndpoint: string;
+  /** What the sandbox signs with there: its home's own key for its own engine, `local` for an external one. */
+  dynamodbCredentials: LocalCredentials;
   /** Pid of the DynamoDB Local JVM this sandbox started first, if any (it changes when it is restarted). */
   dynamodbPid?: number;
   /** The state of the DynamoDB Local this sandbox runs (also at `GET /_sandbox/health`); none for an external one. */
@@ -136,10 +145,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   // What a restarted engine needs from the sandbox; set below, once everything it uses exists.
   let afterEngineRestart = async () => {};
+  // Our own engine gets this home's own key (a stranger's opens an empty database); a DynamoDB someone
+  // else runs (DYNAMODB_ENDPOINT, the test run's engine) keeps the fixed `local` one.
+  const credentials = options.dynamodbEndpoint ? undefined : home.dynamodbCredentials();
+  if (credentials && home.adoptLegacyDatabase(credentials.accessKeyId)) {
+    log.info("DynamoDB Local's data of earlier sandboxes (key `local`) now belongs to this home's own key");
+  }
   const engine: SupervisedDynamoDbLocal | undefined = options.dynamodbEndpoint
     ? undefined
     : await superviseDynamoDbLocal({
         dbPath: home.dbPath,
+        credentials,
         policy: options.engineRestart,
         onEvent: (event) => {
           log[event.level === "INFO" ? "info" : event.level === "WARN" ? "warn" : "error"](event.message);
@@ -149,7 +165,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
   const firstPid = engine?.status().pid;
   const endpoint = options.dynamodbEndpoint ?? engine?.endpoint ?? "";
-  const db = createDocumentClient({ endpoint });
+  const db = createDocumentClient({ endpoint, credentials });
   let server: ReturnType<typeof serve> | undefined;
   let orderStream: StreamRunner | undefined;
   let schedule: NodeJS.Timeout | undefined;
@@ -199,6 +215,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       tables,
       appSecret,
       dynamodbEndpoint: endpoint,
+      dynamodbCredentials: credentials,
       apiKeyCacheTtlMs: (options.apiKeyCacheTtlSeconds ?? 30) * 1000,
       jwt: { issuer: `${url}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, adminGroup: "admin" },
     };
@@ -251,7 +268,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // The same processor Lambda runs, invoked under the same event source mapping rules.
       const { name, filters, ...mapping } = orderStreamMapping;
       const handler = createOrderStreamHandler(
-        { tables, dynamodbEndpoint: endpoint },
+        { tables, dynamodbEndpoint: endpoint, dynamodbCredentials: credentials },
         telemetry(SERVICE.orderStream),
       );
       const startRunner = () =>
@@ -261,6 +278,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             filters: [...filters],
             name,
             endpoint,
+            credentials,
             tableName: tables.orders,
             stateDir: home.dir ? join(home.dir, "streams") : undefined,
             pollIntervalMs: options.streamPollIntervalMs,
@@ -300,7 +318,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // The EventBridge schedule's stand-in: the same job, on a shorter period, aligned to the clock.
       const jobTelemetry = telemetry(SERVICE.metricsJob);
       const job = createMetricsJobHandler(
-        { tables, dynamodbEndpoint: endpoint, intervalMs: periodSeconds * 1000 },
+        {
+          tables,
+          dynamodbEndpoint: endpoint,
+          dynamodbCredentials: credentials,
+          intervalMs: periodSeconds * 1000,
+        },
         jobTelemetry,
       );
       // Each run is scheduled just after the next interval boundary.
@@ -317,6 +340,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       port,
       devApiKey,
       dynamodbEndpoint: endpoint,
+      dynamodbCredentials: credentials ?? LOCAL_CREDENTIALS,
       dynamodbPid: firstPid,
       dynamodbStatus: engine ? () => engine.status() : undefined,
       config,

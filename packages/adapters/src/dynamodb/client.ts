@@ -3,9 +3,24 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { BUDGETS, type CallBudget } from "@meridian/core";
 import { clientBudget } from "../aws/budget.ts";
 
+/** Credentials for a DynamoDB you run yourself (DynamoDB Local accepts any, and keeps one database per key). */
+export interface LocalCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** What a client of an `endpoint` signs with when it is given no credentials of its own. */
+export const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: "local", secretAccessKey: "local" };
+
 export interface DynamoClientOptions {
   /** Set for DynamoDB Local; unset in AWS, where the region's endpoint is used. */
   endpoint?: string;
+  /**
+   * With an `endpoint`: the credentials to sign with (the sandbox gives each state directory its own, so a
+   * stranger's key opens an empty database). Default LOCAL_CREDENTIALS. Ignored without an endpoint: in AWS
+   * the SDK's own credential chain is used.
+   */
+  credentials?: LocalCredentials;
   region?: string;
   /**
    * Connect and attempt timeouts and the retry budget of every call (see @meridian/core's BUDGETS). Default:
@@ -26,8 +41,10 @@ function clientConfig(options: DynamoClientOptions): DynamoDBClientConfig {
   if (options.endpoint) {
     config.endpoint = options.endpoint;
     config.region = options.region ?? "us-east-1";
-    // DynamoDB Local accepts any credentials; fixed ones keep the sandbox independent of ~/.aws.
-    config.credentials = { accessKeyId: "local", secretAccessKey: "local" };
+    // DynamoDB Local accepts any credentials; given ones keep the sandbox independent of ~/.aws.
+    // A copy: the SDK writes its own bookkeeping (`$source`) onto the object it is given.
+    const { accessKeyId, secretAccessKey } = options.credentials ?? LOCAL_CREDENTIALS;
+    config.credentials = { accessKeyId, secretAccessKey };
   }
   return config;
 }

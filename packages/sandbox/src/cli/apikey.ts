@@ -28,7 +28,10 @@ async function target(stage: string | undefined, region: string | undefined, hom
     );
   }
   return {
-    db: createDocumentClient({ endpoint: running.dynamodbEndpoint }),
+    db: createDocumentClient({
+      endpoint: running.dynamodbEndpoint,
+      credentials: running.dynamodbCredentials,
+    }),
     table: running.tables.apiKeys,
     secret: running.appSecret,
   };

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     pid: process.pid,
     url: sandbox.url,
     dynamodbEndpoint: sandbox.dynamodbEndpoint,
+    dynamodbCredentials: sandbox.dynamodbCredentials,
     tables: sandbox.config.tables,
     appSecret: sandbox.config.appSecret,
     issuerKey: sandbox.issuerKey,

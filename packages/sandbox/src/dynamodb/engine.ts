@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { delimiter } from "node:path";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { createDocumentClient } from "@meridian/adapters";
+import { createDocumentClient, type LocalCredentials } from "@meridian/adapters";
 import {
   engineJar,
   javaVersion,
@@ -54,6 +54,11 @@ export interface DynamoDbLocalOptions {
   port?: number;
   /** Give up if the engine is not answering after this long. Default 30 s. */
   readyTimeoutMs?: number;
+  /**
+   * The credentials its clients sign with: the readiness check uses them too, so it opens no database of
+   * another key's. Default LOCAL_CREDENTIALS.
+   */
+  credentials?: LocalCredentials;
 }
 
 /** A free TCP port on loopback. */
@@ -191,7 +196,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     ]);
     try {
       const listening = await beforeDeadline(spawned.port, deadline, spawned);
-      return await untilReady(spawned, listening, deadline, undefined);
+      return await untilReady(spawned, listening, deadline, undefined, options.credentials);
     } catch (error) {
       const exit = (error as { exit?: EngineExit }).exit;
       if (exit?.code !== 2) throw error;
@@ -203,7 +208,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port || (await freePort());
   const spawned = spawnEngine([...jvm, "-jar", jar.jar, ...engineArgs, "-port", String(port)], port);
   if (spawned.child.pid) watchForOrphan(spawned.child.pid);
-  return untilReady(spawned, port, deadline, exposure);
+  return untilReady(spawned, port, deadline, exposure, options.credentials);
 }
 
 /** Rejects when the engine exits first or the deadline passes (and then stops the engine). */
@@ -233,9 +238,10 @@ async function untilReady(
   port: number,
   deadline: number,
   exposure: string | undefined,
+  credentials: LocalCredentials | undefined,
 ): Promise<DynamoDbLocal> {
   const endpoint = `http://127.0.0.1:${port}`;
-  const db = createDocumentClient({ endpoint });
+  const db = createDocumentClient({ endpoint, credentials });
   try {
     for (;;) {
       if (spawned.child.exitCode !== null || spawned.child.signalCode !== null) {

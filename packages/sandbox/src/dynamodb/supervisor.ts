@@ -103,7 +103,11 @@ export async function superviseDynamoDbLocal(
   options: SupervisorOptions = {},
 ): Promise<SupervisedDynamoDbLocal> {
   const policy = { ...DEFAULT_RESTART_POLICY, ...options.policy };
-  const first = await startDynamoDbLocal({ dbPath: options.dbPath, readyTimeoutMs: options.readyTimeoutMs });
+  const first = await startDynamoDbLocal({
+    dbPath: options.dbPath,
+    readyTimeoutMs: options.readyTimeoutMs,
+    credentials: options.credentials,
+  });
   const { endpoint, port } = first;
   const where = options.dbPath ? `on ${options.dbPath}` : "in memory: it starts empty";
   let current: DynamoDbLocal | undefined;
@@ -182,6 +186,7 @@ export async function superviseDynamoDbLocal(
         dbPath: options.dbPath,
         port,
         readyTimeoutMs: options.readyTimeoutMs,
+        credentials: options.credentials,
       });
     } catch (error) {
       const exit = (error as { exit?: EngineExit }).exit;

@@ -23,6 +23,8 @@ export interface InvokeInfo {
 export interface StreamRunnerOptions {
   /** DynamoDB (Local) endpoint, e.g. http://127.0.0.1:8000. */
   endpoint: string;
+  /** What to sign with there (DynamoDB Local keeps one database per access key). Default LOCAL_CREDENTIALS. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
   /** A table with a stream; the runner reads its LatestStreamArn. */
   tableName: string;
   /** Mapping name: names the checkpoint and destination files (letters, digits, `.`, `_`, `-`). */
@@ -74,6 +76,12 @@ const isFunction = (value: unknown) => typeof value === "function";
 
 const OptionsSchema = z.strictObject({
   endpoint: z.url(),
+  credentials: z.optional(
+    z.strictObject({
+      accessKeyId: z.string().check(z.minLength(1)),
+      secretAccessKey: z.string().check(z.minLength(1)),
+    }),
+  ),
   tableName: z.string().check(z.minLength(3), z.maxLength(255)),
   name: z
     .string()

@@ -20,6 +20,10 @@ export type StreamHandlerLoader = (sandbox: RunningSandbox) => Promise<DynamoDBS
 export const streamHandlers: Record<string, StreamHandlerLoader> = {
   "order-stream": async (sandbox) => {
     const { createOrderStreamHandler } = await import("@meridian/functions");
-    return createOrderStreamHandler({ tables: sandbox.tables, dynamodbEndpoint: sandbox.dynamodbEndpoint });
+    return createOrderStreamHandler({
+      tables: sandbox.tables,
+      dynamodbEndpoint: sandbox.dynamodbEndpoint,
+      dynamodbCredentials: sandbox.dynamodbCredentials,
+    });
   },
 };

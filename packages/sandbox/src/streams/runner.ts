@@ -6,7 +6,7 @@ import {
   GetShardIteratorCommand,
   type GetShardIteratorCommandInput,
 } from "@aws-sdk/client-dynamodb-streams";
-import { clientBudget } from "@meridian/adapters";
+import { clientBudget, LOCAL_CREDENTIALS } from "@meridian/adapters";
 import { BUDGETS } from "@meridian/core";
 import type { DynamoDBStreamHandler } from "aws-lambda";
 import { type BatchIo, type BatchPolicy, processBatch } from "./batch.ts";
@@ -540,8 +540,8 @@ export async function startStreamRunner(
   const clientConfig = {
     endpoint: resolved.endpoint,
     region: "us-east-1",
-    // DynamoDB Local accepts any credentials; fixed ones keep the sandbox independent of ~/.aws.
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    // DynamoDB Local accepts any credentials; given ones keep the sandbox independent of ~/.aws.
+    credentials: { ...(resolved.credentials ?? LOCAL_CREDENTIALS) },
     // Local tooling's budget: a stalled engine fails a poll after 15 s, and the shard's backoff takes over.
     ...clientBudget(BUDGETS.tooling.call),
   };
