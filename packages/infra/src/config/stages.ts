@@ -99,6 +99,13 @@ export const StageConfigSchema = z.pipe(
         {},
       ),
       memorySizeMb: z._default(z.number().check(z.int(), z.minimum(128), z.maximum(10240)), 512),
+      /**
+       * Cognito threat protection (compromised credentials, adaptive authentication) for password sign-in:
+       * `enforced` blocks risky sign-ins, `audit` only reports them, `off` turns it off. Anything but `off`
+       * needs the Plus feature plan, billed per monthly active user (docs/deploy.md). Unset: `enforced` in
+       * prod, `off` elsewhere.
+       */
+      threatProtection: z.optional(z.enum(["off", "audit", "enforced"])),
     })
     .check(
       z.refine((s) => s.kind !== "prod" || s.removalPolicy === "retain", {
@@ -110,7 +117,11 @@ export const StageConfigSchema = z.pipe(
         message: "give a certificate ARN for every region of the stage",
       }),
     ),
-  z.transform((s) => ({ ...s, tracing: s.tracing ?? s.kind === "prod" })),
+  z.transform((s) => ({
+    ...s,
+    tracing: s.tracing ?? s.kind === "prod",
+    threatProtection: s.threatProtection ?? (s.kind === "prod" ? "enforced" : "off"),
+  })),
 );
 
 export type StageConfig = z.output<typeof StageConfigSchema>;

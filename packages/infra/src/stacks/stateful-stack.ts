@@ -4,6 +4,7 @@ import {
   AccountRecovery,
   FeaturePlan,
   Mfa,
+  StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
   UserPoolGroup,
@@ -145,24 +146,33 @@ export class StatefulStack extends Stack {
       },
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
-      featurePlan: FeaturePlan.ESSENTIALS,
+      // Threat protection comes with the Plus plan only; the stage chooses (prod: enforced).
+      featurePlan: stage.threatProtection === "off" ? FeaturePlan.ESSENTIALS : FeaturePlan.PLUS,
+      ...(stage.threatProtection === "off"
+        ? {}
+        : {
+            standardThreatProtectionMode:
+              stage.threatProtection === "enforced"
+                ? StandardThreatProtectionMode.FULL_FUNCTION
+                : StandardThreatProtectionMode.AUDIT_ONLY,
+          }),
       deletionProtection: stage.kind === "prod",
       removalPolicy,
     });
-    Validations.of(this.userPool).acknowledge(
-      {
-        id: "AwsSolutions::AwsSolutions-COG2",
-        reason:
-          "MFA is optional (TOTP) because customers sign themselves up; requiring it at sign-up loses customers. " +
-          "Admin accounts are expected to enrol TOTP (docs/deploy.md).",
-      },
-      {
+    Validations.of(this.userPool).acknowledge({
+      id: "AwsSolutions::AwsSolutions-COG2",
+      reason:
+        "MFA is optional (TOTP) because customers sign themselves up; requiring it at sign-up loses customers. " +
+        "Admin accounts are expected to enrol TOTP (docs/deploy.md).",
+    });
+    if (stage.threatProtection === "off") {
+      Validations.of(this.userPool).acknowledge({
         id: "AwsSolutions::AwsSolutions-COG8",
         reason:
-          "Threat protection needs the Plus feature plan (per-MAU charge); Essentials with a 12-character " +
-          "password policy is the cost/benefit choice until the shop has real traffic.",
-      },
-    );
+          "This stage turns threat protection off (stage config threatProtection): it needs the Plus feature " +
+          "plan (per-MAU charge), which prod pays for; dev and personal stages have no real customers.",
+      });
+    }
     new UserPoolGroup(this, "AdminGroup", {
       userPool: this.userPool,
       groupName: ADMIN_GROUP,
@@ -174,6 +184,9 @@ export class StatefulStack extends Stack {
       authFlows: { userSrp: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
+      // Until the dashboard's hosted sign-in lands, no OAuth at all: CDK's defaults would allow the implicit
+      // flow, an https://example.com callback and the aws.cognito.signin.user.admin scope.
+      disableOAuth: true,
     });
 
     new CfnOutput(this, "EpochsTableName", { value: this.epochs.tableName });
