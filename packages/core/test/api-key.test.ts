@@ -6,7 +6,10 @@ import {
   authenticateApiKey,
   createApiKey,
   generateApiKey,
+  isWellFormedApiKey,
   UnauthorizedError,
+  UnknownApiKeyCache,
+  ValidationError,
 } from "@meridian/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
@@ -18,6 +21,8 @@ vi.mock("node:crypto", async (importOriginal) => {
 /** Test double of the ApiKeyStore port. */
 class InMemoryApiKeyStore implements ApiKeyStore {
   readonly records = new Map<string, ApiKeyRecord>();
+  /** Ids looked up, in order: what a DynamoDB store would have read. */
+  readonly reads: string[] = [];
 
   async create(record: ApiKeyRecord): Promise<void> {
     if (this.records.has(record.id)) throw new Error(`duplicate id ${record.id}`);
@@ -25,6 +30,7 @@ class InMemoryApiKeyStore implements ApiKeyStore {
   }
 
   async findById(id: string): Promise<ApiKeyRecord | undefined> {
+    this.reads.push(id);
     const record = this.records.get(id);
     return record ? { ...record } : undefined;
   }
@@ -55,6 +61,18 @@ function makeDeps(pepper = PEPPER) {
 async function expectUnauthorized(result: Promise<unknown>, code: "API_KEY_MISSING" | "API_KEY_INVALID") {
   await expect(result).rejects.toBeInstanceOf(UnauthorizedError);
   await expect(result).rejects.toMatchObject({ status: 401, code, expose: true });
+  if (code === "API_KEY_INVALID") await expect(result).rejects.toThrow("API key is unknown or revoked");
+}
+
+/** A clock the test moves. */
+function manualClock(startMs = NOW_MS) {
+  let now = startMs;
+  return {
+    nowMs: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
 }
 
 afterEach(() => {
@@ -181,12 +199,32 @@ describe("createApiKey", () => {
     const deps = makeDeps();
 
     // Act
-    const { key, summary } = await createApiKey(deps, { name: "dev", key: "mrd_chosen_development_key" });
+    const { key, summary } = await createApiKey(deps, {
+      name: "dev",
+      key: "dev-key-from-the-environment-123",
+    });
 
     // Assess
-    expect(key).toBe("mrd_chosen_development_key");
-    expect(summary.id).toBe(deps.hasher.idOf(deps.hasher.hash("mrd_chosen_development_key")));
+    expect(key).toBe("dev-key-from-the-environment-123");
+    expect(summary.id).toBe(deps.hasher.idOf(deps.hasher.hash("dev-key-from-the-environment-123")));
+    await expect(authenticateApiKey(deps, key)).resolves.toEqual({ id: summary.id, name: "dev" });
   });
+
+  it.each(["mrd_chosen_development_key", "short-dev-key", "dev key with spaces 123"])(
+    "refuses a chosen key (%j) that the check would refuse before its read",
+    async (chosen) => {
+      // Prepare
+      const deps = makeDeps();
+
+      // Act
+      const result = createApiKey(deps, { name: "dev", key: chosen });
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(ValidationError);
+      await expect(result).rejects.toThrow(/^key: must be mrd_ and 43 base64url characters/);
+      expect(deps.apiKeys.records.size).toBe(0);
+    },
+  );
 
   it("refuses a name outside the allowed characters", async () => {
     // Prepare
@@ -266,14 +304,255 @@ describe("authenticateApiKey", () => {
   it("refuses a key whose id matches a record but whose full hash does not", async () => {
     // Prepare
     const deps = makeDeps();
-    const key = "mrd_presented";
+    const key = generateApiKey();
     const id = deps.hasher.idOf(deps.hasher.hash(key));
-    await deps.apiKeys.create({ id, name: "ci", hash: deps.hasher.hash("mrd_someone_else"), createdAt: "x" });
+    await deps.apiKeys.create({ id, name: "ci", hash: deps.hasher.hash(generateApiKey()), createdAt: "x" });
 
     // Act
     const result = authenticateApiKey(deps, key);
 
     // Assess
     await expectUnauthorized(result, "API_KEY_INVALID");
+    expect(deps.apiKeys.reads).toEqual([id]);
+  });
+
+  it.each([
+    ["our prefix, too short", "mrd_not-a-real-key"],
+    ["a generated key with one character more", `${generateApiKey()}x`],
+    ["a generated key cut short", generateApiKey().slice(0, -1)],
+    ["a bearer token", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl".padEnd(200, "x")],
+    ["a chosen key under 16 characters", "too-short-key"],
+    ["spaces", "a key with spaces in it"],
+  ])("refuses a malformed key (%s) with API_KEY_INVALID before hashing it or reading", async (_, key) => {
+    // Prepare
+    const deps = makeDeps();
+    const hash = vi.spyOn(deps.hasher, "hash");
+
+    // Act
+    const result = authenticateApiKey(deps, key);
+
+    // Assess
+    await expectUnauthorized(result, "API_KEY_INVALID");
+    expect(deps.apiKeys.reads).toEqual([]);
+    expect(hash).not.toHaveBeenCalled();
+  });
+});
+
+describe("isWellFormedApiKey", () => {
+  it("accepts every key generateApiKey makes", () => {
+    // Act
+    const refused = Array.from({ length: 2_000 }, () => generateApiKey()).filter(
+      (k) => !isWellFormedApiKey(k),
+    );
+
+    // Assess
+    expect(refused).toEqual([]);
+  });
+
+  it.each([
+    "dev-key-from-the-environment-123",
+    "0123456789abcdef",
+    "local.dev/key:with!punctuation~",
+    "k".repeat(128),
+  ])("accepts a chosen development key without our prefix: %j", (key) => {
+    expect(isWellFormedApiKey(key)).toBe(true);
+  });
+
+  const generated = generateApiKey();
+  it.each([
+    ["empty", ""],
+    ["the prefix alone", "mrd_"],
+    ["our prefix and the wrong length", "mrd_not-a-real-key"],
+    ["one character too many", `${generated}A`],
+    ["one character too few", generated.slice(0, -1)],
+    ["a last character 32 random bytes never end in", `${generated.slice(0, -1)}B`],
+    ["base64 instead of base64url", `mrd_${"+".repeat(42)}A`],
+    ["padding", `${generated.slice(0, -1)}=`],
+    ["a trailing newline", `${generated}\n`],
+    ["a leading space", ` ${generated}`],
+    ["15 characters", "0123456789abcde"],
+    ["a space inside a chosen key", "dev key from the environment"],
+    ["a non-ASCII character", "dév-key-from-the-environment"],
+    ["a control character", "dev-key-from-the\u0000environment"],
+    ["129 characters", "k".repeat(129)],
+    ["100,000 characters", "k".repeat(100_000)],
+  ])("refuses %s", (_, key) => {
+    expect(isWellFormedApiKey(key)).toBe(false);
+  });
+});
+
+describe("UnknownApiKeyCache", () => {
+  const randomId = () => `key_${crypto.randomBytes(10).toString("hex")}`;
+
+  it("never holds more than maxEntries ids, however many are added", () => {
+    // Prepare
+    const cache = new UnknownApiKeyCache({ maxEntries: 1_000 });
+    const ids = Array.from({ length: 50_000 }, randomId);
+
+    // Act
+    for (const id of ids) cache.add(id);
+
+    // Assess
+    expect(cache.size).toBe(1_000);
+    expect(ids.slice(-1_000).every((id) => cache.has(id))).toBe(true);
+    expect(ids.slice(0, -1_000).some((id) => cache.has(id))).toBe(false);
+    expect(cache.size).toBe(1_000);
+  });
+
+  it("holds 1,000 ids by default", () => {
+    // Prepare
+    const cache = new UnknownApiKeyCache();
+
+    // Act
+    for (let i = 0; i < 10_000; i++) cache.add(randomId());
+
+    // Assess
+    expect(cache.size).toBe(1_000);
+  });
+
+  it("forgets an id 5 s after it was added by default, however often it is asked for meanwhile", () => {
+    // Prepare
+    const clock = manualClock();
+    const cache = new UnknownApiKeyCache({ nowMs: clock.nowMs });
+    cache.add("key_a");
+
+    // Act
+    const seen: boolean[] = [];
+    for (let i = 0; i < 5; i++) {
+      seen.push(cache.has("key_a"));
+      clock.advance(999);
+    }
+    clock.advance(5);
+    seen.push(cache.has("key_a"));
+
+    // Assess
+    expect(seen).toEqual([true, true, true, true, true, false]);
+    expect(cache.size).toBe(0);
+  });
+
+  it("drops the least recently seen id when full, not the one just asked for", () => {
+    // Prepare
+    const cache = new UnknownApiKeyCache({ maxEntries: 3 });
+    for (const id of ["key_a", "key_b", "key_c"]) cache.add(id);
+
+    // Act
+    cache.has("key_a");
+    cache.add("key_d");
+
+    // Assess
+    expect(["key_a", "key_b", "key_c", "key_d"].map((id) => cache.has(id))).toEqual([
+      true,
+      false,
+      true,
+      true,
+    ]);
+  });
+
+  it.each([
+    { ttlMs: 10_001 },
+    { ttlMs: -1 },
+    { ttlMs: 1.5 },
+    { maxEntries: -1 },
+    { maxEntries: Number.POSITIVE_INFINITY },
+  ])("refuses options beyond its bounds: %j", (options) => {
+    expect(() => new UnknownApiKeyCache(options)).toThrow(RangeError);
+  });
+
+  it.each([{ ttlMs: 0 }, { maxEntries: 0 }])("remembers nothing with %j", (options) => {
+    // Prepare
+    const cache = new UnknownApiKeyCache(options);
+
+    // Act
+    cache.add("key_a");
+
+    // Assess
+    expect(cache.has("key_a")).toBe(false);
+    expect(cache.size).toBe(0);
+  });
+});
+
+describe("authenticateApiKey with an UnknownApiKeyCache", () => {
+  function depsWithCache() {
+    const clock = manualClock();
+    const deps = { ...makeDeps(), unknownKeys: new UnknownApiKeyCache({ ttlMs: 5_000, nowMs: clock.nowMs }) };
+    return { deps, clock };
+  }
+
+  it("reads an unknown key once, refuses it again without a read for 5 s, then reads it again", async () => {
+    // Prepare
+    const { deps, clock } = depsWithCache();
+    const key = generateApiKey();
+
+    // Act
+    for (let i = 0; i < 10; i++) await expectUnauthorized(authenticateApiKey(deps, key), "API_KEY_INVALID");
+    const readsWithin = deps.apiKeys.reads.length;
+    clock.advance(5_000);
+    await expectUnauthorized(authenticateApiKey(deps, key), "API_KEY_INVALID");
+
+    // Assess
+    expect(readsWithin).toBe(1);
+    expect(deps.apiKeys.reads).toHaveLength(2);
+  });
+
+  it("accepts a key created after it was refused once the refusal is 5 s old", async () => {
+    // Prepare
+    const { deps, clock } = depsWithCache();
+    const key = generateApiKey();
+    await expectUnauthorized(authenticateApiKey(deps, key), "API_KEY_INVALID");
+    const { summary } = await createApiKey({ ...deps, clock }, { name: "late", key });
+
+    // Act
+    const early = authenticateApiKey(deps, key);
+    clock.advance(5_000);
+    const later = authenticateApiKey(deps, key);
+
+    // Assess
+    await expectUnauthorized(early, "API_KEY_INVALID");
+    await expect(later).resolves.toEqual({ id: summary.id, name: "late" });
+  });
+
+  it("remembers a revoked key", async () => {
+    // Prepare
+    const { deps } = depsWithCache();
+    const { key, summary } = await createApiKey(deps, { name: "ci" });
+    await deps.apiKeys.revoke(summary.id, "2024-02-01T00:00:00.000Z");
+
+    // Act
+    for (let i = 0; i < 3; i++) await expectUnauthorized(authenticateApiKey(deps, key), "API_KEY_INVALID");
+
+    // Assess
+    expect(deps.apiKeys.reads).toEqual([summary.id]);
+  });
+
+  it("does not remember an id whose record holds another key's hash, so that key keeps working", async () => {
+    // Prepare
+    const { deps } = depsWithCache();
+    const owner = generateApiKey();
+    const stranger = generateApiKey();
+    const ownerHash = deps.hasher.hash(owner);
+    // A stranger whose key's id prefix collides with the owner's (80 bits: only by construction here).
+    const id = deps.hasher.idOf(ownerHash);
+    vi.spyOn(deps.hasher, "idOf").mockReturnValue(id);
+    await deps.apiKeys.create({ id, name: "owner", hash: ownerHash, createdAt: "x" });
+
+    // Act
+    await expectUnauthorized(authenticateApiKey(deps, stranger), "API_KEY_INVALID");
+    const principal = await authenticateApiKey(deps, owner);
+
+    // Assess
+    expect(principal).toEqual({ id, name: "owner" });
+    expect(deps.unknownKeys.size).toBe(0);
+  });
+
+  it("refuses a malformed key without adding it", async () => {
+    // Prepare
+    const { deps } = depsWithCache();
+
+    // Act
+    await expectUnauthorized(authenticateApiKey(deps, "mrd_not-a-real-key"), "API_KEY_INVALID");
+
+    // Assess
+    expect(deps.unknownKeys.size).toBe(0);
+    expect(deps.apiKeys.reads).toEqual([]);
   });
 });
