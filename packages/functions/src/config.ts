@@ -1,5 +1,5 @@
 import type { LocalCredentials, TableNames } from "@meridian/adapters";
-import { type LogLevel, numberFromText, parseEnv } from "@meridian/core";
+import { API_KEY_CACHE_TTL_MAX_SECONDS, type LogLevel, numberFromText, parseEnv } from "@meridian/core";
 import * as z from "zod/mini";
 
 // Built on first use (`z.lazy`), like every schema: each function builds only its own environment's.
@@ -31,8 +31,9 @@ const HttpEnv = z.lazy(() =>
       APP_SECRET: z.optional(z.string().check(z.minLength(32, "must be at least 32 characters"))),
       /** In AWS: the Secrets Manager secret holding that value, read once at cold start. */
       APP_SECRET_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
+      /** How long an accepted API key is trusted without a read, so how long a revoked one still works. */
       API_KEY_CACHE_TTL_SECONDS: z._default(
-        numberFromText().check(z.int(), z.minimum(0), z.maximum(3600)),
+        numberFromText().check(z.int(), z.minimum(0), z.maximum(API_KEY_CACHE_TTL_MAX_SECONDS)),
         30,
       ),
       /** Token issuer: the Cognito user pool URL (`https://cognito-idp.<region>.amazonaws.com/<pool id>`). */

@@ -62,6 +62,19 @@ describe("loadRuntimeConfig", () => {
     expect(config.apiKeyCacheTtlMs).toBe(30_000);
   });
 
+  it("caps API_KEY_CACHE_TTL_SECONDS at 60, so a revoked key stops working within a minute", () => {
+    // Act
+    const atCap = loadRuntimeConfig({ ...COMPLETE, API_KEY_CACHE_TTL_SECONDS: "60" });
+    const over = ["61", "3600"].map((ttl) => configErrorOf({ ...COMPLETE, API_KEY_CACHE_TTL_SECONDS: ttl }));
+
+    // Assess
+    expect(atCap.apiKeyCacheTtlMs).toBe(60_000);
+    for (const error of over) {
+      expect(error.message).toContain("API_KEY_CACHE_TTL_SECONDS is invalid");
+      expect(error.message).toContain("<=60");
+    }
+  });
+
   it("names TABLE_EPOCHS when it is missing", () => {
     // Prepare
     const { TABLE_EPOCHS: _missing, ...env } = COMPLETE;
