@@ -13,10 +13,11 @@
  * its own process, on DynamoDB Local through a proxy in this process that counts the GetItems on its
  * api-keys table, adds `ReturnConsumedCapacity: TOTAL` to them (DynamoDB Local does not check signatures)
  * and sums the units answered. `--baseline <checkout>` runs another checkout's server (its own
- * node_modules) through the same proxy, workload by workload, to compare before and after a change.
+ * node_modules) through the same proxy, workload by workload, to compare before and after a change; in
+ * each of `--rounds` (3) rounds the servers take turns going first, and the block gives each side's medians.
  * Also measured: the heap a full default `UnknownApiKeyCache` holds.
  *
- *   npx tsx bench/unknown-keys.ts [--requests 10000] [--connections 10] [--pool 100] [--baseline <dir>] [--print]
+ *   npx tsx bench/unknown-keys.ts [--requests 10000] [--connections 10] [--pool 100] [--rounds 3] [--baseline <dir>] [--print]
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     requests: { type: "string", default: "10000" },
     connections: { type: "string", default: "10" },
     pool: { type: "string", default: "100" },
+    /** Rounds; the servers take turns going first, and the figures are each side's medians. */
+    rounds: { type: "string", default: "3" },
     /** A checkout of another commit (with its node_modules): its sandbox server runs the same workloads. */
     baseline: { type: "string" },
     print: { type: "boolean", default: false },
@@ -45,6 +48,7 @@ const { values } = parseArgs({
 const requests = Number(values.requests);
 const connections = Number(values.connections);
 const poolSize = Number(values.pool);
+const rounds = Number(values.rounds);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -167,12 +171,17 @@ const workloads = [
   {
     name: "replayed",
     label: `${poolSize} random well-formed keys, replayed in turn`,
+    // A new pool each round (made at i = 0), the same for both servers within it.
     key: (() => {
-      const pool = Array.from({ length: poolSize }, () => generateApiKey());
-      return (i: number) => pool[i % pool.length] ?? "";
+      let pool: string[] = [];
+      let round = -1;
+      return (i: number, r: number) => {
+        if (r !== round) [pool, round] = [Array.from({ length: poolSize }, () => generateApiKey()), r];
+        return pool[i % pool.length] ?? "";
+      };
     })(),
   },
-] as const;
+] as const satisfies readonly { name: string; label: string; key: (i: number, round: number) => string }[];
 
 interface Result {
   calls: number;
@@ -186,10 +195,11 @@ interface Result {
 async function run(
   server: { child: ChildProcess; url: string },
   apiKeysTable: string,
-  key: (i: number) => string,
+  key: (i: number, round: number) => string,
   count = requests,
+  round = 0,
 ): Promise<Result> {
-  const keys = Array.from({ length: count }, (_, i) => key(i));
+  const keys = Array.from({ length: count }, (_, i) => key(i, round));
   const before = { ...readsOf(apiKeysTable) };
   const cpu0 = cpuMicros(server.child.pid);
   const started = performance.now();
@@ -249,46 +259,64 @@ try {
       await run(r.server, tableNames(r.prefix).apiKeys, key, 500);
   }
 
-  const results: Record<string, Record<string, Result>> = {};
-  for (const w of workloads) {
-    results[w.name] = {};
-    for (const r of running) {
-      const result = await run(r.server, tableNames(r.prefix).apiKeys, w.key);
-      (results[w.name] as Record<string, Result>)[r.side] = result;
-      console.error(
-        `${w.name} / ${r.side}: ${result.calls} GetItem, ${result.units} read units, ${result.cpuUsPerRequest} µs CPU per request, ${result.seconds} s, statuses ${JSON.stringify(result.statuses)}`,
-      );
-      const refused = result.statuses["401"] ?? 0;
-      if (refused !== requests)
-        throw new Error(`${w.name} / ${r.side}: ${refused} of ${requests} answered 401`);
+  const results: Record<string, Record<string, Result[]>> = {};
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? running : [...running].reverse();
+    for (const w of workloads) {
+      results[w.name] ??= {};
+      for (const r of order) {
+        const result = await run(r.server, tableNames(r.prefix).apiKeys, w.key, requests, round);
+        const bySide = results[w.name] as Record<string, Result[]>;
+        bySide[r.side] = [...(bySide[r.side] ?? []), result];
+        console.error(
+          `round ${round + 1} ${w.name} / ${r.side}: ${result.calls} GetItem, ${result.units} read units, ${result.cpuUsPerRequest} µs CPU per request, ${result.seconds} s, statuses ${JSON.stringify(result.statuses)}`,
+        );
+        const refused = result.statuses["401"] ?? 0;
+        if (refused !== requests)
+          throw new Error(`${w.name} / ${r.side}: ${refused} of ${requests} answered 401`);
+      }
     }
   }
   const heap = fullCacheHeapBytes();
 
   const sides = running.map((r) => r.side);
-  const cell = (w: string, side: string) => {
-    const r = results[w]?.[side];
-    return r ? `${r.calls} / ${r.units}` : "—";
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1
+      ? (sorted[mid] ?? Number.NaN)
+      : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
   };
-  const cpuCell = (w: string, side: string) => `${results[w]?.[side]?.cpuUsPerRequest ?? "—"} µs`;
+  const of = (w: string, side: string) => results[w]?.[side] ?? [];
+  const cell = (w: string, side: string) => {
+    const rs = of(w, side);
+    const calls = rs.map((r) => r.calls);
+    const spread =
+      Math.min(...calls) === Math.max(...calls) ? "" : ` (${Math.min(...calls)}–${Math.max(...calls)})`;
+    return `${median(calls)} / ${median(rs.map((r) => r.units))}${spread}`;
+  };
+  const cpuCell = (w: string, side: string) => {
+    const cpu = of(w, side).map((r) => r.cpuUsPerRequest);
+    return `${Math.round(median(cpu))} µs (${Math.min(...cpu)}–${Math.max(...cpu)})`;
+  };
   const commitOf = (dir: string) =>
     execFileSync("git", ["-C", dir, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
   const lines = [
     ...machineLines(
-      `npx tsx bench/unknown-keys.ts --requests ${requests} --connections ${connections} --pool ${poolSize}${values.baseline ? " --baseline <checkout>" : ""}`,
+      `npx tsx bench/unknown-keys.ts --requests ${requests} --connections ${connections} --pool ${poolSize} --rounds ${rounds}${values.baseline ? " --baseline <checkout>" : ""}`,
     ),
     ...(values.baseline
       ? [
           `- before: a checkout of ${commitOf(values.baseline)}; after: this checkout (${commitOf(here(".."))})`,
         ]
       : []),
-    `- ${requests} \`POST /epoch\` per workload, ${connections} at a time, against the sandbox's API; every one answered 401 \`API_KEY_INVALID\``,
+    `- ${requests} \`POST /epoch\` per workload and round, ${connections} at a time, against the sandbox's API; every one answered 401 \`API_KEY_INVALID\`; ${rounds} rounds, the servers taking turns to go first; medians, and the range where rounds differ`,
     "",
     ...table(
       [
         "workload",
         ...sides.map((s) => `${s}: GetItem calls / read units`),
-        ...sides.map((s) => `${s}: server CPU per request`),
+        ...sides.map((s) => `${s}: server CPU per request (range)`),
       ],
       workloads.map((w) => [
         w.label,
@@ -302,7 +330,7 @@ try {
   if (values.print) console.log(lines.join("\n"));
   else writeResultsBlock("unknown-keys", lines);
   console.log(
-    JSON.stringify({ settings: { requests, connections, pool: poolSize }, results, heap }, null, 2),
+    JSON.stringify({ settings: { requests, connections, pool: poolSize, rounds }, results, heap }, null, 2),
   );
 } finally {
   for (const child of children) child.kill("SIGTERM");
