@@ -104,6 +104,24 @@ describe("sign-in", () => {
       },
     },
     {
+      name: "an empty sub (a 500 before claims were checked by schema)",
+      token: async () => {
+        const { importJWK } = await import("jose");
+        return signWith({})
+          .setSubject("")
+          .sign(await importJWK(sandbox.issuerKey.privateJwk, "RS256"));
+      },
+    },
+    {
+      name: 'cognito:groups nested in an array ([["admin"]])',
+      token: async () => {
+        const { importJWK } = await import("jose");
+        return signWith({ "cognito:groups": [["admin"]] }).sign(
+          await importJWK(sandbox.issuerKey.privateJwk, "RS256"),
+        );
+      },
+    },
+    {
       name: "an expired token",
       token: async () => {
         const { importJWK } = await import("jose");
@@ -119,13 +137,18 @@ describe("sign-in", () => {
     expect((await errorOf(res)).code).toBe("TOKEN_INVALID");
   });
 
-  it("accepts an ID token issued for this API", async () => {
+  it("refuses an ID token issued for this API: access tokens only", async () => {
     const { importJWK } = await import("jose");
     const idToken = await signWith({ token_use: "id", client_id: undefined, aud: LOCAL_AUDIENCE }).sign(
       await importJWK(sandbox.issuerKey.privateJwk, "RS256"),
     );
 
-    expect((await call("/orders", idToken)).status).toBe(200);
+    const res = await call("/orders", idToken);
+
+    expect(res.status).toBe(401);
+    const error = await errorOf(res);
+    expect(error.code).toBe("TOKEN_INVALID");
+    expect(error.message).toMatch(/access token/);
   });
 
   it("answers 403 when a customer acts as admin", async () => {

@@ -44,7 +44,8 @@ export function docsRoutes({ app, routes }: ApiBuilder) {
         type: "http",
         scheme: "bearer",
         bearerFormat: "JWT",
-        description: "An ID or access token from the Cognito user pool (locally: `npm run -s token`).",
+        description:
+          "An access token from the Cognito user pool (ID tokens are refused; locally: `npm run -s token`).",
       },
     });
   });
