@@ -19,14 +19,16 @@ import { timeout } from "hono/timeout";
 import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
 import { errorHandler, notFoundHandler } from "./error-handler.ts";
 import { apiKeyAuth } from "./middleware/api-key.ts";
+import { canonicalPaths } from "./middleware/canonical-path.ts";
 import { type JwtAuthOptions, jwtAuth } from "./middleware/jwt-auth.ts";
 import { observeRequests } from "./middleware/observe.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { epochRoutes } from "./routes/epochs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
-import { visitRoutes } from "./routes/visit.ts";
+import { VISIT_PATH, visitRoutes } from "./routes/visit.ts";
 
 /** Everything the app needs from outside; each front door (Lambda, sandbox, tests) wires its own. */
 export interface AppDeps {
@@ -83,9 +85,13 @@ export function createApp(deps: AppDeps): MeridianApp {
   const onError = errorHandler(deps.logger);
 
   app.use(observeRequests({ logger: deps.logger, fromFrontDoor: deps.frontDoorRequestId }));
+  // Outside the timeout, so a 503 for an overrun budget gets them too.
+  app.use(securityHeaders());
   // hono/timeout throws what the factory returns; the error handler maps it like any dependency failure.
   const overran = () => new DependencyUnavailableError("request budget") as unknown as HTTPException;
   app.use(timeout(deps.requestBudgetMs ?? BUDGETS.http.requestMs, overran));
+  // `/x/%2e%2e/`, `//`, `/health/..` are 404, not `GET /`: the front door routed (and throttled) what it saw.
+  app.use(canonicalPaths());
 
   const auth = apiKeyAuth({ apiKeys: deps.apiKeys, hasher: deps.hasher, cacheTtlMs: deps.apiKeyCacheTtlMs });
   visitRoutes(api, full);
@@ -97,7 +103,7 @@ export function createApp(deps: AppDeps): MeridianApp {
   docsRoutes(api);
 
   app.onError(onError);
-  const notFound = notFoundHandler(() => app.routes);
+  const notFound = notFoundHandler(() => app.routes, { withoutHead: [VISIT_PATH] });
   app.notFound((c) => {
     try {
       return notFound(c);

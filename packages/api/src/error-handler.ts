@@ -85,16 +85,29 @@ function compile(path: string): RegExp {
   return new RegExp(`^${pattern}/?$`);
 }
 
-/** 404 for an unknown path, 405 with `Allow` when the path exists under other methods. */
-export function notFoundHandler(routes: () => { method: string; path: string }[]) {
+export interface NotFoundOptions {
+  /** Paths whose GET is not also served as HEAD (`/`: a GET records a visit, a HEAD answers 405). */
+  withoutHead?: readonly string[];
+}
+
+/**
+ * 404 for an unknown path, 405 with `Allow` when the path exists under other methods. A GET route is also
+ * offered as HEAD (Hono answers HEAD with the GET handler), unless `withoutHead` names it.
+ */
+export function notFoundHandler(
+  routes: () => { method: string; path: string }[],
+  options: NotFoundOptions = {},
+) {
+  const withoutHead = new Set(options.withoutHead);
   return (c: Context<AppEnv>) => {
     const path = c.req.path;
     const allow = new Set<string>();
     for (const route of routes()) {
-      if (route.method !== "ALL" && compile(route.path).test(path)) allow.add(route.method);
+      if (route.method === "ALL" || !compile(route.path).test(path)) continue;
+      allow.add(route.method);
+      if (route.method === "GET" && !withoutHead.has(route.path)) allow.add("HEAD");
     }
-    if (allow.has("GET")) allow.add("HEAD");
-    if (allow.size > 0) throw new MethodNotAllowedError(c.req.method, path, [...allow].sort());
-    throw new RouteNotFoundError(c.req.method, path);
+    if (allow.size > 0) throw new MethodNotAllowedError(c.req.method, [...allow].sort());
+    throw new RouteNotFoundError(c.req.method);
   };
 }

@@ -28,12 +28,16 @@ export class UnsupportedMediaTypeError extends AppError {
   }
 }
 
+/**
+ * Messages name the method (an HTTP token: no `<`, `>`, quotes or spaces) but never the path: it is text the
+ * client chose, and an error page that repeats it is a way to put markup in front of a browser.
+ */
 export class RouteNotFoundError extends AppError {
   readonly status = 404;
   readonly code = "ROUTE_NOT_FOUND";
 
-  constructor(method: string, path: string) {
-    super(`No route for ${method} ${path}`);
+  constructor(method: string) {
+    super(`No route for ${method} on this path; the routes are listed at /docs`);
   }
 }
 
@@ -42,8 +46,8 @@ export class MethodNotAllowedError extends AppError {
   readonly code = "METHOD_NOT_ALLOWED";
   readonly allow: string[];
 
-  constructor(method: string, path: string, allow: string[]) {
-    super(`${method} is not allowed on ${path}; allowed: ${allow.join(", ")}`);
+  constructor(method: string, allow: string[]) {
+    super(`${method} is not allowed on this path; allowed: ${allow.join(", ")}`);
     this.allow = allow;
   }
 }

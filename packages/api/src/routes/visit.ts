@@ -1,6 +1,7 @@
 import { BusinessMetric, type Epoch, EpochSchema, recordEpoch } from "@meridian/core";
 import { html } from "hono/html";
 import type { RouteDeps } from "../app.ts";
+import { MethodNotAllowedError } from "../errors.ts";
 import { countMetric } from "../middleware/observe.ts";
 import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
@@ -20,15 +21,19 @@ function page(epoch: Epoch) {
 </html>`;
 }
 
+/** Where a visit is recorded. Only `GET` on exactly this path records one (see `canonicalPaths`). */
+export const VISIT_PATH = "/";
+
 export function visitRoutes(api: ApiBuilder, deps: RouteDeps) {
   mount(
     api,
     {
       method: "get",
-      path: "/",
+      path: VISIT_PATH,
       summary: "Record a visit",
       description:
-        "Public. Records the current instant and the caller's IP; HTML when the client prefers text/html.",
+        "Public. Records the current instant and the caller's IP; HTML when the client prefers text/html. " +
+        "Only `GET /` records: HEAD answers 405 and any other spelling of the path (`//`, `/%2e`, `/x/..`) 404.",
       responses: {
         200: {
           description: "The recorded visit",
@@ -37,10 +42,14 @@ export function visitRoutes(api: ApiBuilder, deps: RouteDeps) {
             "text/html": { schema: { type: "string" } },
           },
         },
+        405: errorResponse("METHOD_NOT_ALLOWED (with `Allow: GET`) for HEAD: it would record a visit unseen"),
         503: errorResponse("Database unavailable"),
       },
     },
     async (c) => {
+      // Hono answers HEAD with the GET handler. API Gateway throttles the `GET /` route only, so a HEAD would
+      // record visits past the throttle (and nobody would see their ids): it records nothing.
+      if (c.req.method === "HEAD") throw new MethodNotAllowedError("HEAD", ["GET"]);
       const { epoch } = await recordEpoch(deps, { ip: deps.clientIp(c), body: {} });
       countMetric(c, BusinessMetric.EpochsRecorded);
       c.header("Cache-Control", "no-store");

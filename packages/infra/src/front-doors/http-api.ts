@@ -26,7 +26,13 @@ import {
   type LatencyStatistic,
 } from "./front-door.ts";
 
-/** The public route that needs no API key, throttled harder than the rest. */
+/**
+ * The public route that needs no API key, throttled harder than the rest. API Gateway matches it on the path
+ * it received, so `//`, `/x/%2e%2e/` or `HEAD /` reach `$default` instead, under the stage throttle only: the
+ * app answers those 404 (any non-canonical path) and 405 (`HEAD /`) and records nothing, so this route is the
+ * only way a visit is recorded. The throttle is one bucket for every caller: a per-client limit needs a WAF
+ * web ACL, which an HTTP API cannot have (docs/operations.md, "Rate limits per front door").
+ */
 export const PUBLIC_ROOT_ROUTE = "GET /";
 
 /**

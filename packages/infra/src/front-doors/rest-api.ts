@@ -29,7 +29,9 @@ import {
  * API Gateway REST API: `ANY /` and `ANY /{proxy+}` to the function (what `proxy: true` builds), plus an explicit
  * `GET /` so that route can get its own, stricter method throttle. Stage throttling covers everything; a usage
  * plan with API key source HEADER lets operators hand out API Gateway managed keys to clients who want per-key
- * quotas. No method requires such a key: the app authenticates `x-api-key` itself.
+ * quotas. No method requires such a key: the app authenticates `x-api-key` itself. `HEAD /` and other spellings
+ * of the root (`//`, `/%2e`) reach `ANY /` or `{proxy+}`, without the `GET /` method throttle: the app answers
+ * them 405 and 404 and records nothing, so only the throttled `GET /` records a visit.
  */
 export class RestApiFrontDoor extends Construct implements FrontDoor {
   readonly api: LambdaRestApi;
