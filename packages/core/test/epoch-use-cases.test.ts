@@ -18,17 +18,23 @@ import { describe, expect, it } from "vitest";
 /** Test double of the EpochStore port: keeps epochs in a map and records how it was called. */
 class InMemoryEpochStore implements EpochStore {
   readonly epochs = new Map<string, Epoch>();
+  readonly keyIds = new Map<string, string>();
   readonly tokens = new Map<string, { fingerprint: string; epochId: string }>();
   readonly putOnceCalls: { epoch: Epoch; token: IdempotencyToken }[] = [];
   readonly listCalls: { limit: number; beforeId: string | undefined }[] = [];
   getCalls = 0;
 
-  async put(epoch: Epoch): Promise<void> {
+  async put(epoch: Epoch, keyId?: string): Promise<void> {
     if (this.epochs.has(epoch.id)) throw new Error(`duplicate id ${epoch.id}`);
     this.epochs.set(epoch.id, { ...epoch });
+    if (keyId !== undefined) this.keyIds.set(epoch.id, keyId);
   }
 
-  async putOnce(epoch: Epoch, token: IdempotencyToken): Promise<{ epoch: Epoch; replayed: boolean }> {
+  async putOnce(
+    epoch: Epoch,
+    token: IdempotencyToken,
+    keyId?: string,
+  ): Promise<{ epoch: Epoch; replayed: boolean }> {
     this.putOnceCalls.push({ epoch, token });
     const slot = `${token.scope}\0${token.key}`;
     const seen = this.tokens.get(slot);
@@ -39,7 +45,7 @@ class InMemoryEpochStore implements EpochStore {
       return { epoch: first, replayed: true };
     }
     this.tokens.set(slot, { fingerprint: token.fingerprint, epochId: epoch.id });
-    await this.put(epoch);
+    await this.put(epoch, keyId);
     return { epoch, replayed: false };
   }
 
@@ -54,6 +60,11 @@ class InMemoryEpochStore implements EpochStore {
       .filter((epoch) => beforeId === undefined || epoch.id < beforeId)
       .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(0, limit);
+  }
+
+  async listNewestByKey(keyId: string, limit: number, beforeId?: string): Promise<Epoch[]> {
+    const all = await this.listNewest(Number.MAX_SAFE_INTEGER, beforeId);
+    return all.filter((epoch) => this.keyIds.get(epoch.id) === keyId).slice(0, limit);
   }
 
   async ping(): Promise<void> {}
@@ -149,7 +160,8 @@ describe("recordEpoch", () => {
     const result = await recordEpoch(deps, {
       ip: "192.0.2.1",
       body: { label: "a" },
-      idempotency: { scope: "key_abc", key: "retry-1" },
+      keyId: "key_abc",
+      idempotencyKey: "retry-1",
     });
 
     // Assess
@@ -165,13 +177,13 @@ describe("recordEpoch", () => {
   it("gives the same body the same fingerprint and different bodies different fingerprints", async () => {
     // Prepare
     const deps = makeDeps();
-    const idempotency = (key: string) => ({ scope: "key_abc", key });
+    const idempotency = (idempotencyKey: string) => ({ keyId: "key_abc", idempotencyKey });
 
     // Act
-    await recordEpoch(deps, { ip: "192.0.2.1", body: { label: "a" }, idempotency: idempotency("k1") });
-    await recordEpoch(deps, { ip: "192.0.2.9", body: { label: "a" }, idempotency: idempotency("k2") });
-    await recordEpoch(deps, { ip: "192.0.2.1", body: { label: "b" }, idempotency: idempotency("k3") });
-    await recordEpoch(deps, { ip: "192.0.2.1", body: {}, idempotency: idempotency("k4") });
+    await recordEpoch(deps, { ip: "192.0.2.1", body: { label: "a" }, ...idempotency("k1") });
+    await recordEpoch(deps, { ip: "192.0.2.9", body: { label: "a" }, ...idempotency("k2") });
+    await recordEpoch(deps, { ip: "192.0.2.1", body: { label: "b" }, ...idempotency("k3") });
+    await recordEpoch(deps, { ip: "192.0.2.1", body: {}, ...idempotency("k4") });
 
     // Assess
     const [a1, a2, b, empty] = deps.epochs.putOnceCalls.map((call) => call.token.fingerprint);
@@ -182,7 +194,7 @@ describe("recordEpoch", () => {
   it("returns the first record, marked replayed, when the store has seen the token", async () => {
     // Prepare
     const deps = makeDeps();
-    const command = { ip: "192.0.2.1", body: { label: "a" }, idempotency: { scope: "key_abc", key: "k" } };
+    const command = { ip: "192.0.2.1", body: { label: "a" }, keyId: "key_abc", idempotencyKey: "k" };
     const first = await recordEpoch(deps, command);
 
     // Act
@@ -196,11 +208,11 @@ describe("recordEpoch", () => {
   it("lets the store refuse a reused key with another body", async () => {
     // Prepare
     const deps = makeDeps();
-    const idempotency = { scope: "key_abc", key: "k" };
-    await recordEpoch(deps, { ip: "192.0.2.1", body: { label: "a" }, idempotency });
+    const idempotency = { keyId: "key_abc", idempotencyKey: "k" };
+    await recordEpoch(deps, { ip: "192.0.2.1", body: { label: "a" }, ...idempotency });
 
     // Act
-    const reuse = recordEpoch(deps, { ip: "192.0.2.1", body: { label: "b" }, idempotency });
+    const reuse = recordEpoch(deps, { ip: "192.0.2.1", body: { label: "b" }, ...idempotency });
 
     // Assess
     await expect(reuse).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
@@ -255,7 +267,7 @@ describe("listEpochs", () => {
     const made = await seed(deps, 5);
 
     // Act
-    const page = await listEpochs(deps, { limit: 2 });
+    const page = await listEpochs(deps, { limit: 2, mine: "false" }, "key_abc");
 
     // Assess
     expect(deps.epochs.listCalls).toEqual([{ limit: 3, beforeId: undefined }]);
@@ -269,7 +281,7 @@ describe("listEpochs", () => {
     await seed(deps, 3);
 
     // Act
-    const page = await listEpochs(deps, { limit: 2 });
+    const page = await listEpochs(deps, { limit: 2, mine: "false" }, "key_abc");
 
     // Assess
     const position = deps.cursors.decode("epochs", page.nextCursor ?? "");
@@ -282,9 +294,17 @@ describe("listEpochs", () => {
     const made = await seed(deps, 5);
 
     // Act
-    const first = await listEpochs(deps, { limit: 2 });
-    const second = await listEpochs(deps, { limit: 2, cursor: first.nextCursor ?? "" });
-    const last = await listEpochs(deps, { limit: 2, cursor: second.nextCursor ?? "" });
+    const first = await listEpochs(deps, { limit: 2, mine: "false" }, "key_abc");
+    const second = await listEpochs(
+      deps,
+      { limit: 2, mine: "false", cursor: first.nextCursor ?? "" },
+      "key_abc",
+    );
+    const last = await listEpochs(
+      deps,
+      { limit: 2, mine: "false", cursor: second.nextCursor ?? "" },
+      "key_abc",
+    );
 
     // Assess
     expect([...first.items, ...second.items, ...last.items].map((e) => e.id)).toEqual(
@@ -305,7 +325,7 @@ describe("listEpochs", () => {
     await seed(deps, 3);
 
     // Act
-    const page = await listEpochs(deps, { limit: 3 });
+    const page = await listEpochs(deps, { limit: 3, mine: "false" }, "key_abc");
 
     // Assess
     expect(page.items).toHaveLength(3);
@@ -317,7 +337,7 @@ describe("listEpochs", () => {
     const deps = makeDeps();
 
     // Act
-    const page = await listEpochs(deps, { limit: 25 });
+    const page = await listEpochs(deps, { limit: 25, mine: "false" }, "key_abc");
 
     // Assess
     expect(page).toEqual({ items: [], nextCursor: null });
@@ -338,7 +358,11 @@ describe("listEpochs", () => {
           let cursor: string | undefined;
           let pages = 0;
           do {
-            const page = await listEpochs(deps, cursor === undefined ? { limit } : { limit, cursor });
+            const page = await listEpochs(
+              deps,
+              cursor === undefined ? { limit, mine: "false" } : { limit, mine: "false", cursor },
+              "key_abc",
+            );
             seen.push(...page.items.map((e) => e.id));
             cursor = page.nextCursor ?? undefined;
             pages += 1;
@@ -359,7 +383,7 @@ describe("listEpochs", () => {
     const foreign = deps.cursors.encode("orders", { before: stored?.id ?? "" });
 
     // Act
-    const result = listEpochs(deps, { limit: 2, cursor: foreign });
+    const result = listEpochs(deps, { limit: 2, mine: "false", cursor: foreign }, "key_abc");
 
     // Assess
     await expect(result).rejects.toBeInstanceOf(InvalidCursorError);
@@ -373,10 +397,38 @@ describe("listEpochs", () => {
     const missing = deps.cursors.encode("epochs", { after: "00000000-0000-7000-8000-000000000001" });
 
     // Act
-    const results = [odd, missing].map((cursor) => listEpochs(deps, { limit: 2, cursor }));
+    const results = [odd, missing].map((cursor) =>
+      listEpochs(deps, { limit: 2, mine: "false", cursor }, "key_abc"),
+    );
 
     // Assess
     for (const result of results) await expect(result).rejects.toBeInstanceOf(InvalidCursorError);
     expect(deps.epochs.listCalls).toHaveLength(0);
+  });
+});
+
+describe("listEpochs with mine", () => {
+  it("lists only the caller's key's epochs, and binds the cursor to that key's listing", async () => {
+    // Prepare
+    const deps = makeDeps();
+    for (const keyId of ["key_a", "key_b", "key_a", "key_a", "key_b"]) {
+      await recordEpoch(deps, { ip: "192.0.2.1", body: {}, keyId });
+    }
+    await recordEpoch(deps, { ip: "203.0.113.9", body: {} }); // a public visit: no key
+
+    // Act
+    const first = await listEpochs(deps, { limit: 2, mine: "true" }, "key_a");
+    const rest = await listEpochs(deps, { limit: 2, mine: "true", cursor: first.nextCursor ?? "" }, "key_a");
+    const asOther = listEpochs(deps, { limit: 2, mine: "true", cursor: first.nextCursor ?? "" }, "key_b");
+    const inFull = listEpochs(deps, { limit: 2, mine: "false", cursor: first.nextCursor ?? "" }, "key_a");
+
+    // Assess
+    const ids = [...first.items, ...rest.items].map((epoch) => epoch.id);
+    expect(ids).toHaveLength(3);
+    expect(ids.every((id) => deps.epochs.keyIds.get(id) === "key_a")).toBe(true);
+    expect(rest.nextCursor).toBeNull();
+    await expect(asOther).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(inFull).rejects.toBeInstanceOf(InvalidCursorError);
+    expect((await listEpochs(deps, { limit: 25, mine: "false" }, "key_a")).items).toHaveLength(6);
   });
 });

@@ -30,6 +30,16 @@ describe("the stateful stack", () => {
         { AttributeName: "sk", KeyType: "RANGE" },
       ],
       TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: "byKey",
+          KeySchema: [
+            { AttributeName: "keyShard", KeyType: "HASH" },
+            { AttributeName: "sk", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
     });
     template.hasResourceProperties("AWS::DynamoDB::Table", {
       ...common,

@@ -125,6 +125,46 @@ describe("POST /epoch", () => {
   });
 });
 
+describe("GET /epochs?mine=true", () => {
+  it("lists only the calling key's epochs, idempotent ones included, in pages bound to that key", async () => {
+    const db = createDocumentClient({ endpoint: sandbox.dynamodbEndpoint });
+    const { key: other } = await createApiKey(
+      {
+        apiKeys: new DynamoApiKeyStore(db, sandbox.config.tables.apiKeys),
+        hasher: new ApiKeyHasher(sandbox.config.appSecret),
+        clock: systemClock,
+      },
+      { name: "mine listing" },
+    );
+    db.destroy();
+    const record = async (headers: Record<string, string> = {}) =>
+      (await (await api("/epoch", { method: "POST", headers, key: other })).json()) as Epoch;
+    const written = [await record(), await record({ "idempotency-key": "mine-1" }), await record()];
+    await api("/epoch", { method: "POST" }); // the default key's
+    await api("/"); // a visit: no key
+
+    const first = await api("/epochs?mine=true&limit=2", { key: other });
+    const firstPage = (await first.json()) as { items: Epoch[]; nextCursor: string | null };
+    const cursor = encodeURIComponent(firstPage.nextCursor ?? "");
+    const rest = (await (await api(`/epochs?mine=true&limit=2&cursor=${cursor}`, { key: other })).json()) as {
+      items: Epoch[];
+      nextCursor: string | null;
+    };
+    const asDefaultKey = await api(`/epochs?mine=true&limit=2&cursor=${cursor}`);
+    const inFullListing = await api(`/epochs?limit=2&cursor=${cursor}`, { key: other });
+    const badFlag = await api("/epochs?mine=yes", { key: other });
+
+    expect(first.status).toBe(200);
+    expect([...firstPage.items, ...rest.items].map((e) => e.id)).toEqual(written.map((e) => e.id).reverse());
+    expect(rest.nextCursor).toBeNull();
+    expect(asDefaultKey.status).toBe(400);
+    expect((await errorOf(asDefaultKey)).code).toBe("INVALID_CURSOR");
+    expect(inFullListing.status).toBe(400);
+    expect(badFlag.status).toBe(400);
+    expect((await errorOf(badFlag)).message.startsWith("mine:")).toBe(true);
+  });
+});
+
 describe("bad input", () => {
   const json = { "content-type": "application/json" };
   const cases: {

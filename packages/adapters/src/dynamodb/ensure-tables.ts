@@ -3,11 +3,21 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { createTableInputs, type TableNames, TTL_ATTRIBUTE } from "./tables.ts";
 
-/** Creates the tables that do not exist yet and waits until they are active. Safe to run at every start. */
+const ready = (table: TableDescription | undefined) =>
+  table?.TableStatus === "ACTIVE" &&
+  (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE");
+
+/**
+ * Creates the tables that do not exist yet, adds the indexes a table made by an older version lacks (one at a
+ * time, as DynamoDB requires; the index is built from the items already there), and waits until every table
+ * and index is active. Safe to run at every start.
+ */
 export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
   await Promise.all(
     createTableInputs(names).map(async (input) => {
@@ -18,7 +28,18 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
       }
       for (;;) {
         const { Table } = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
-        if (Table?.TableStatus === "ACTIVE") break;
+        if (ready(Table)) {
+          const have = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+          const missing = (input.GlobalSecondaryIndexes ?? []).find((index) => !have.has(index.IndexName));
+          if (!missing) break;
+          await client.send(
+            new UpdateTableCommand({
+              TableName: input.TableName,
+              AttributeDefinitions: input.AttributeDefinitions,
+              GlobalSecondaryIndexUpdates: [{ Create: missing }],
+            }),
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }),

@@ -8,6 +8,7 @@ import {
 } from "@meridian/core";
 import { dynamo, putNew } from "./errors.ts";
 import { writeIdempotent } from "./idempotency.ts";
+import { tableDefinitions } from "./tables.ts";
 
 /**
  * Epochs live in write shards so that 10,000 writes/s never exceed one partition's 1,000 WCU
@@ -20,7 +21,20 @@ export function shardKey(id: string): string {
   return `EPOCH#${id.at(-1)}`;
 }
 
-export const ALL_SHARDS = Array.from({ length: SHARD_COUNT }, (_, n) => `EPOCH#${n.toString(16)}`);
+const SHARD_DIGITS = Array.from({ length: SHARD_COUNT }, (_, n) => n.toString(16));
+
+export const ALL_SHARDS = SHARD_DIGITS.map((digit) => `EPOCH#${digit}`);
+
+/**
+ * The `byKey` index's partition key of an epoch recorded with API key `keyId`: the key id and the same shard
+ * digit, so one busy key spreads over 16 index partitions as the table does (an index partition that falls
+ * behind throttles the table's writes). Visits (no key) have none and stay out of the sparse index.
+ */
+export function keyShard(keyId: string, epochId: string): string {
+  return `${keyId}#${epochId.at(-1)}`;
+}
+
+const KEY_INDEX = tableDefinitions.epochs.indexes.byKey;
 
 type EpochItem = {
   pk: string;
@@ -28,10 +42,19 @@ type EpochItem = {
   epoch: number;
   ip: string;
   label?: string;
+  keyShard?: string;
 };
 
-function toItem(epoch: Epoch): EpochItem {
-  return { pk: shardKey(epoch.id), sk: epoch.id, epoch: epoch.epoch, ip: epoch.ip, label: epoch.label };
+function toItem(epoch: Epoch, keyId: string | undefined): EpochItem {
+  const item: EpochItem = {
+    pk: shardKey(epoch.id),
+    sk: epoch.id,
+    epoch: epoch.epoch,
+    ip: epoch.ip,
+    label: epoch.label,
+  };
+  if (keyId !== undefined) item.keyShard = keyShard(keyId, epoch.id);
+  return item;
 }
 
 function fromItem(item: Record<string, unknown>): Epoch {
@@ -63,7 +86,7 @@ export class DynamoEpochStore implements EpochStore {
   }
 
   /** The hot path (10,000/s by design): the item is marshalled by hand and sent as a plain PutItem. */
-  async put(epoch: Epoch): Promise<void> {
+  async put(epoch: Epoch, keyId?: string): Promise<void> {
     const Item: Record<string, AttributeValue> = {
       pk: { S: shardKey(epoch.id) },
       sk: { S: epoch.id },
@@ -71,6 +94,7 @@ export class DynamoEpochStore implements EpochStore {
       ip: { S: epoch.ip },
     };
     if (epoch.label !== undefined) Item.label = { S: epoch.label };
+    if (keyId !== undefined) Item.keyShard = { S: keyShard(keyId, epoch.id) };
     await putNew(() =>
       this.commands.send(
         new PutItemCommand({
@@ -82,12 +106,16 @@ export class DynamoEpochStore implements EpochStore {
     );
   }
 
-  async putOnce(epoch: Epoch, token: IdempotencyToken): Promise<{ epoch: Epoch; replayed: boolean }> {
+  async putOnce(
+    epoch: Epoch,
+    token: IdempotencyToken,
+    keyId?: string,
+  ): Promise<{ epoch: Epoch; replayed: boolean }> {
     const { recordId, replayed } = await writeIdempotent(this.db, {
       tableName: this.tableName,
       keyAttribute: "pk",
       sortKey: { sk: "IDEM" },
-      write: { Put: { Item: toItem(epoch) } },
+      write: { Put: { Item: toItem(epoch, keyId) } },
       recordId: epoch.id,
       token,
       nowMs: this.nowMs(),
@@ -112,17 +140,42 @@ export class DynamoEpochStore implements EpochStore {
   }
 
   /** Queries every shard newest-first (in parallel) and merges: no Scan, strongly consistent. */
-  async listNewest(limit: number, beforeId?: string): Promise<Epoch[]> {
+  listNewest(limit: number, beforeId?: string): Promise<Epoch[]> {
+    return this.mergeShards(ALL_SHARDS, { key: "pk", sort: "sk" }, limit, beforeId);
+  }
+
+  /** The same merge over the key's 16 partitions of the `byKey` index: eventually consistent, as any GSI. */
+  listNewestByKey(keyId: string, limit: number, beforeId?: string): Promise<Epoch[]> {
+    const shards = SHARD_DIGITS.map((digit) => `${keyId}#${digit}`);
+    return this.mergeShards(
+      shards,
+      { index: "byKey", key: KEY_INDEX.partitionKey, sort: KEY_INDEX.sortKey },
+      limit,
+      beforeId,
+    );
+  }
+
+  private async mergeShards(
+    partitions: string[],
+    on: { index?: string; key: string; sort: string },
+    limit: number,
+    beforeId: string | undefined,
+  ): Promise<Epoch[]> {
     const pages = await Promise.all(
-      ALL_SHARDS.map((pk) =>
+      partitions.map((partition) =>
         dynamo(() =>
           this.db.send(
             new QueryCommand({
               TableName: this.tableName,
-              KeyConditionExpression: beforeId ? "pk = :pk AND sk < :before" : "pk = :pk",
-              ExpressionAttributeValues: beforeId ? { ":pk": pk, ":before": beforeId } : { ":pk": pk },
+              IndexName: on.index,
+              KeyConditionExpression: beforeId ? "#pk = :pk AND #sk < :before" : "#pk = :pk",
+              ExpressionAttributeNames: beforeId ? { "#pk": on.key, "#sk": on.sort } : { "#pk": on.key },
+              ExpressionAttributeValues: beforeId
+                ? { ":pk": partition, ":before": beforeId }
+                : { ":pk": partition },
               ScanIndexForward: false,
-              ConsistentRead: true,
+              // A global secondary index cannot be read consistently.
+              ConsistentRead: on.index === undefined,
               Limit: limit,
             }),
           ),

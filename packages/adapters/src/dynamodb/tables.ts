@@ -25,7 +25,12 @@ export const TTL_ATTRIBUTE = "expiresAt";
 
 /** Key schemas, shared by the sandbox (CreateTable) and the CDK app. */
 export const tableDefinitions = {
-  epochs: { partitionKey: "pk", sortKey: "sk" },
+  /** Epochs by shard and id; `byKey` (keyShard, sk) lists one API key's epochs, all attributes, sparse. */
+  epochs: {
+    partitionKey: "pk",
+    sortKey: "sk",
+    indexes: { byKey: { partitionKey: "keyShard", sortKey: "sk", projection: "ALL" } },
+  },
   apiKeys: { partitionKey: "id" },
   /** Products by id; `byKind` (kind, id) lists them in creation order, keys only. */
   catalog: {
@@ -51,10 +56,21 @@ export function createTableInputs(names: TableNames): CreateTableCommandInput[] 
       AttributeDefinitions: [
         { AttributeName: "pk", AttributeType: "S" },
         { AttributeName: "sk", AttributeType: "S" },
+        { AttributeName: "keyShard", AttributeType: "S" },
       ],
       KeySchema: [
         { AttributeName: "pk", KeyType: "HASH" },
         { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: "byKey",
+          KeySchema: [
+            { AttributeName: "keyShard", KeyType: "HASH" },
+            { AttributeName: "sk", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
       ],
     },
     {

@@ -53,7 +53,8 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
       const { epoch, replayed } = await recordEpoch(deps, {
         ip: deps.clientIp(c),
         body: c.get("body") as RecordEpochBody,
-        idempotency: key === undefined ? undefined : { scope: c.get("apiKey").id, key },
+        keyId: c.get("apiKey").id,
+        idempotencyKey: key,
       });
       if (replayed) c.header("Idempotent-Replayed", "true");
       else countMetric(c, BusinessMetric.EpochsRecorded);
@@ -68,6 +69,9 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
       method: "get",
       path: "/epochs",
       summary: "List epochs, newest first",
+      description:
+        "Every API key may read every epoch, with the IP that recorded it (visits to `GET /` included). " +
+        "`mine=true` lists only those the calling key recorded.",
       security,
       request: { query: ListEpochsQuerySchema },
       responses: {
@@ -80,7 +84,7 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
     auth,
     async (c) => {
       const query = parseInput(ListEpochsQuerySchema, c.req.query(), "(query)");
-      return c.json(await listEpochs(deps, query));
+      return c.json(await listEpochs(deps, query, c.get("apiKey").id));
     },
   );
 

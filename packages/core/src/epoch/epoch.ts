@@ -45,6 +45,17 @@ export const ListEpochsQuerySchema = z.lazy(() =>
     cursor: z.optional(
       z.string().check(z.minLength(1), z.maxLength(1024), z.describe("nextCursor of the previous page")),
     ),
+    mine: z._default(
+      z
+        .enum(["true", "false"])
+        .check(
+          z.describe(
+            "true: only the epochs recorded with the calling API key (eventually consistent, about a second " +
+              "behind); visits to GET / belong to no key",
+          ),
+        ),
+      "false",
+    ),
   }),
 );
 export type ListEpochsQuery = z.infer<typeof ListEpochsQuerySchema>;

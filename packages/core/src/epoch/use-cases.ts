@@ -17,8 +17,10 @@ export interface EpochDeps {
 export interface RecordEpochCommand {
   ip: string;
   body: RecordEpochBody;
-  /** Present when the client sent an Idempotency-Key; `scope` is the caller's API key id. */
-  idempotency?: { scope: string; key: string };
+  /** The API key that records it (`GET /epochs?mine=true` lists by it); unset for a public visit. */
+  keyId?: string;
+  /** The client's Idempotency-Key, scoped to its API key (`keyId`, which it then requires). */
+  idempotencyKey?: string;
 }
 
 /**
@@ -35,12 +37,13 @@ export async function recordEpoch(
   const epoch: Epoch = { id: deps.ids.timeOrdered(nowMs), epoch: nowMs / 1000, ip: command.ip };
   if (command.body.label !== undefined) epoch.label = command.body.label;
 
-  if (!command.idempotency) {
-    await deps.epochs.put(epoch);
+  if (command.idempotencyKey === undefined) {
+    await deps.epochs.put(epoch, command.keyId);
     return { epoch, replayed: false };
   }
-  const { scope, key } = command.idempotency;
-  return deps.epochs.putOnce(epoch, idempotencyToken(scope, key, command.body));
+  if (command.keyId === undefined) throw new TypeError("an idempotent epoch needs the keyId that scopes it");
+  const token = idempotencyToken(command.keyId, command.idempotencyKey, command.body);
+  return deps.epochs.putOnce(epoch, token, command.keyId);
 }
 
 export async function getEpoch(deps: Pick<EpochDeps, "epochs">, id: string): Promise<Epoch> {
@@ -49,14 +52,22 @@ export async function getEpoch(deps: Pick<EpochDeps, "epochs">, id: string): Pro
   return epoch;
 }
 
-const LISTING = "epochs";
-
-/** Newest epochs first, one page at a time; the cursor is signed and bound to this listing. */
+/**
+ * Newest epochs first, one page at a time: all of them, or with `mine` only those the caller's API key
+ * (`keyId`) recorded. The cursor is signed and bound to its listing, so a page of one key's listing cannot be
+ * continued in another key's, nor in the full one.
+ */
 export async function listEpochs(
   deps: Pick<EpochDeps, "epochs" | "cursors">,
   query: ListEpochsQuery,
+  keyId: string,
 ): Promise<EpochPage> {
-  return paginate(deps.cursors, LISTING, "before", query, (limit, before) =>
+  if (query.mine === "true") {
+    return paginate(deps.cursors, `epochs:key:${keyId}`, "before", query, (limit, before) =>
+      deps.epochs.listNewestByKey(keyId, limit, before),
+    );
+  }
+  return paginate(deps.cursors, "epochs", "before", query, (limit, before) =>
     deps.epochs.listNewest(limit, before),
   );
 }

@@ -64,14 +64,24 @@ export class StatefulStack extends Stack {
       removalPolicy,
     };
 
+    const epochsDef = tableDefinitions.epochs;
     this.epochs = new Table(this, "Epochs", {
       ...common,
       tableName: names.epochs,
-      partitionKey: { name: tableDefinitions.epochs.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: tableDefinitions.epochs.sortKey, type: AttributeType.STRING },
+      partitionKey: { name: epochsDef.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: epochsDef.sortKey, type: AttributeType.STRING },
       // Idempotency records expire; DynamoDB deletes them for free after `expiresAt`.
       timeToLiveAttribute: TTL_ATTRIBUTE,
     });
+    // `GET /epochs?mine=true`: one API key's epochs (docs/data-model.md).
+    for (const [indexName, index] of Object.entries(epochsDef.indexes)) {
+      this.epochs.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType[index.projection],
+      });
+    }
 
     this.apiKeys = new Table(this, "ApiKeys", {
       ...common,
