@@ -23,6 +23,7 @@ describe("front door: HTTP API (default)", () => {
       ProtocolType: "HTTP",
       CorsConfiguration: {
         AllowOrigins: ["https://app.example.com"],
+        AllowMethods: ["GET", "POST", "PATCH", "OPTIONS"],
         AllowHeaders: Match.arrayWith(["x-api-key", "idempotency-key"]),
       },
     });
@@ -73,6 +74,22 @@ describe("front door: HTTP API (default)", () => {
 });
 
 describe("front door: REST API", () => {
+  it("answers CORS preflights with the methods the API uses, PATCH included", () => {
+    const { template } = stateless({ frontDoor: "rest-api", corsOrigins: ["https://app.example.com"] });
+    template.hasResourceProperties("AWS::ApiGateway::Method", {
+      HttpMethod: "OPTIONS",
+      Integration: Match.objectLike({
+        IntegrationResponses: [
+          Match.objectLike({
+            ResponseParameters: Match.objectLike({
+              "method.response.header.Access-Control-Allow-Methods": "'GET,POST,PATCH,OPTIONS'",
+            }),
+          }),
+        ],
+      }),
+    });
+  });
+
   it("proxies every path to the function with HEADER API keys, a usage plan and a GET / method throttle", () => {
     // Act
     const { template, functionArn } = stateless({ frontDoor: "rest-api", tracing: true });

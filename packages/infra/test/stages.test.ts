@@ -85,6 +85,31 @@ describe("stage config", () => {
     expect(resolveStage("dev", { CDK_DEFAULT_ACCOUNT: "123456789012" }).account).toBe("123456789012");
   });
 
+  it("refuses localhost CORS origins in staging and prod unless the stage opts in; dev may list them", () => {
+    const stage = (kind: "staging" | "prod" | "dev", extra: Partial<StageConfigInput> = {}) =>
+      defineStage({
+        name: kind,
+        kind,
+        regions: ["us-east-1"],
+        logRetentionDays: 30,
+        removalPolicy: "retain",
+        ...extra,
+      });
+    const local = ["https://app.example.com", "http://localhost:3000"];
+
+    expect(() => stage("staging", { corsOrigins: local })).toThrow(/corsOrigins: a staging or prod stage/);
+    expect(() => stage("prod", { corsOrigins: ["http://127.0.0.1:5173"] })).toThrow(/allowLocalOrigins/);
+    expect(stage("staging", { corsOrigins: local, allowLocalOrigins: true }).corsOrigins).toEqual(local);
+    expect(stage("dev", { corsOrigins: local }).corsOrigins).toEqual(local);
+    expect(stage("prod", { corsOrigins: ["https://localhost.example.com"] }).corsOrigins).toHaveLength(1);
+  });
+
+  it("caps prod's HTTP function with reserved concurrency", () => {
+    const [dev, staging, prod] = namedStageConfigs({});
+    expect(prod?.reservedConcurrency).toBe(200);
+    expect([dev?.reservedConcurrency, staging?.reservedConcurrency]).toEqual([undefined, undefined]);
+  });
+
   it("refuses a prod stage that would destroy its data", () => {
     expect(() =>
       defineStage({

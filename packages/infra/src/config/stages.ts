@@ -20,6 +20,7 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
+const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\/?$/i;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 const ThrottleSchema = z.strictObject({
@@ -74,10 +75,19 @@ export const StageConfigSchema = z.pipe(
       ),
       /** What happens to tables, the secret and log groups when the stack is deleted or a resource replaced. */
       removalPolicy: z.enum(["retain", "destroy"]),
-      /** Reserved concurrency of the HTTP function; the account must keep >= 100 unreserved. */
+      /**
+       * Reserved concurrency of the HTTP function: what one stage may take of the account's concurrency (1,000
+       * per region by default; the account must keep >= 100 unreserved), and so what a flood of requests can
+       * cost at most. Unset: the function shares the account's pool.
+       */
       reservedConcurrency: z.optional(z.number().check(z.int(), z.minimum(1))),
       /** Browser origins allowed by CORS at the front door (API Gateway only; none means no CORS). */
       corsOrigins: z._default(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })])), []),
+      /**
+       * Lets a staging or prod stage list `localhost`/`127.0.0.1` origins in `corsOrigins`, which they refuse
+       * otherwise: any web page a developer runs locally could call the deployed API with the user's token.
+       */
+      allowLocalOrigins: z._default(z.boolean(), false),
       /**
        * X-Ray active tracing on the functions (and the REST API stage); off means Tracing.DISABLED and no X-Ray
        * grant at all. Unset: on in prod, off elsewhere. Tracing stays off outside production until its overhead is
@@ -112,6 +122,17 @@ export const StageConfigSchema = z.pipe(
         path: ["removalPolicy"],
         message: "prod keeps its data: removalPolicy must be 'retain'",
       }),
+      z.refine(
+        (s) =>
+          s.allowLocalOrigins ||
+          (s.kind !== "staging" && s.kind !== "prod") ||
+          !s.corsOrigins.some((origin) => LOCAL_ORIGIN.test(origin)),
+        {
+          path: ["corsOrigins"],
+          message:
+            "a staging or prod stage allows no localhost origin unless it sets allowLocalOrigins: true",
+        },
+      ),
       z.refine((s) => !s.domain || s.regions.every((r) => s.domain?.certificateArns[r] !== undefined), {
         path: ["domain", "certificateArns"],
         message: "give a certificate ARN for every region of the stage",
@@ -170,6 +191,10 @@ const namedStages: Record<NamedStage, StageConfigInput> = {
     logRetentionDays: 365,
     removalPolicy: "retain", // production data outlives the stack: tables, secret and logs are RETAINed
     alarms: { http5xxPerMinute: 150, p99LatencyMs: 1000 },
+    // A flood of requests costs at most 200 concurrent executions (at ~20 ms a request, ~10,000 requests/s,
+    // the design target) and leaves the rest of the account's 1,000 to its other functions. Raise it with
+    // the account's quota (docs/operations.md).
+    reservedConcurrency: 200,
     throttle: {
       // 10,000 writes/s is the design target (docs/data-model.md); the account's API Gateway quota must allow it.
       stage: { rateLimit: 10_000, burstLimit: 5_000 },

@@ -30,6 +30,9 @@ export interface FrontDoorProps {
   handler: IFunction;
 }
 
+/** The methods the API's routes use (PATCH: `PATCH /products/{id}`), and the preflight's own. */
+export const CORS_ALLOW_METHODS = ["GET", "POST", "PATCH", "OPTIONS"] as const;
+
 /** Headers browsers may send and read across origins. */
 export const CORS_ALLOW_HEADERS = ["content-type", "authorization", "x-api-key", "idempotency-key"];
 export const CORS_EXPOSE_HEADERS = ["x-request-id", "location", "idempotent-replayed", "retry-after"];

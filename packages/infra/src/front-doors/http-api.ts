@@ -20,6 +20,7 @@ import {
   accessLogFields,
   acknowledgeAppLevelAuth,
   CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
   CORS_EXPOSE_HEADERS,
   type FrontDoor,
   type FrontDoorProps,
@@ -60,7 +61,7 @@ export class HttpApiFrontDoor extends Construct implements FrontDoor {
         stage.corsOrigins.length > 0
           ? {
               allowOrigins: stage.corsOrigins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              allowMethods: CORS_ALLOW_METHODS.map((method) => CorsHttpMethod[method]),
               allowHeaders: CORS_ALLOW_HEADERS,
               exposeHeaders: CORS_EXPOSE_HEADERS,
               maxAge: Duration.hours(1),

@@ -19,6 +19,7 @@ import {
   accessLogFields,
   acknowledgeAppLevelAuth,
   CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
   CORS_EXPOSE_HEADERS,
   type FrontDoor,
   type FrontDoorProps,
@@ -80,7 +81,7 @@ export class RestApiFrontDoor extends Construct implements FrontDoor {
         stage.corsOrigins.length > 0
           ? {
               allowOrigins: stage.corsOrigins,
-              allowMethods: ["GET", "POST", "OPTIONS"],
+              allowMethods: [...CORS_ALLOW_METHODS],
               allowHeaders: CORS_ALLOW_HEADERS,
               exposeHeaders: CORS_EXPOSE_HEADERS,
               maxAge: Duration.hours(1),
