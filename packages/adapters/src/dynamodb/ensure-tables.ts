@@ -13,12 +13,26 @@ const ready = (table: TableDescription | undefined) =>
   table?.TableStatus === "ACTIVE" &&
   (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE");
 
+const pending = (table: TableDescription | undefined) =>
+  table?.TableStatus !== "ACTIVE"
+    ? `table still ${table?.TableStatus ?? "missing"}`
+    : (table.GlobalSecondaryIndexes ?? [])
+        .filter((index) => index.IndexStatus !== "ACTIVE")
+        .map((index) => `index ${index.IndexName} still ${index.IndexStatus}`)
+        .join(", ");
+
 /**
  * Creates the tables that do not exist yet, adds the indexes a table made by an older version lacks (one at a
  * time, as DynamoDB requires; the index is built from the items already there), and waits until every table
- * and index is active. Safe to run at every start.
+ * and index is active, at most `timeoutMs`: then it fails naming the table and index still not active. Safe to
+ * run at every start.
  */
-export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
+export async function ensureTables(
+  client: DynamoDBClient,
+  names: TableNames,
+  { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   await Promise.all(
     createTableInputs(names).map(async (input) => {
       try {
@@ -40,6 +54,8 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
             }),
           );
         }
+        if (Date.now() > deadline)
+          throw new Error(`${input.TableName}: ${pending(Table)} after ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }),

@@ -1,29 +1,29 @@
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  PutItemCommand,
-} from "@aws-sdk/client-dynamodb";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { CreateTableCommand, DescribeTableCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
   createDocumentClient,
   createTableInputs,
   DynamoEpochStore,
   ensureTables,
   tableNames,
-} from "../src/index.ts";
+} from "@meridian/adapters";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DynamoDbLocal, startDynamoDbLocal } from "../src/dynamodb/index.ts";
 
-const endpoint = inject("dynamodbEndpoint");
-const document = createDocumentClient({ endpoint });
-const names = tableNames(`adapters-ensure-${process.pid}-${Date.now().toString(36)}`);
+// An engine of this file's own, as a sandbox home has: on the run's shared engine, after a few hundred other
+// tables, DynamoDB Local can leave an index added to an existing table CREATING for good.
+let engine: DynamoDbLocal;
+let document: DynamoDBDocumentClient;
+const names = tableNames("ensure");
+
+beforeAll(async () => {
+  engine = await startDynamoDbLocal();
+  document = createDocumentClient({ endpoint: engine.endpoint });
+});
 
 afterAll(async () => {
-  await Promise.all(
-    Object.values(names).map((TableName) =>
-      document.send(new DeleteTableCommand({ TableName })).catch(() => undefined),
-    ),
-  );
-  document.destroy();
+  document?.destroy();
+  await engine?.stop();
 });
 
 describe("ensureTables on a home made by an older version", () => {
