@@ -71,6 +71,19 @@ const MetricsJobEnv = z.lazy(() =>
   }),
 );
 
+/** The Cognito pre token generation trigger's: it reads no table, only the user's MFA settings. */
+const PreTokenEnv = z.lazy(() =>
+  z.object({
+    LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
+    AWS_REGION: z.optional(nonEmpty()),
+    TRACING_ENABLED: z._default(z.enum(["true", "false"]), "false"),
+    /** The group that makes a user an admin: the HTTP function's JWT_ADMIN_GROUP. */
+    ADMIN_GROUP: z._default(nonEmpty(), "admin"),
+    /** A stand-in for Cognito's API (tests); unset in AWS. */
+    COGNITO_ENDPOINT: z.optional(z.url()),
+  }),
+);
+
 export interface DataConfig {
   logLevel?: LogLevel;
   dynamodbEndpoint?: string;
@@ -149,5 +162,27 @@ export function loadOrderStreamConfig(
     region: e.AWS_REGION,
     logLevel: e.LOG_LEVEL,
     tracingEnabled: e.TRACING_ENABLED === "true",
+  };
+}
+
+export interface PreTokenConfig {
+  logLevel: LogLevel;
+  region?: string;
+  tracingEnabled: boolean;
+  adminGroup: string;
+  cognitoEndpoint?: string;
+  /** What to sign with at `cognitoEndpoint`; never set in AWS, where the function's role signs. */
+  cognitoCredentials?: LocalCredentials;
+}
+
+/** The pre token generation trigger's configuration. */
+export function loadPreTokenConfig(env: Record<string, string | undefined> = process.env): PreTokenConfig {
+  const e = parseEnv(PreTokenEnv, env);
+  return {
+    logLevel: e.LOG_LEVEL,
+    region: e.AWS_REGION,
+    tracingEnabled: e.TRACING_ENABLED === "true",
+    adminGroup: e.ADMIN_GROUP,
+    cognitoEndpoint: e.COGNITO_ENDPOINT,
   };
 }

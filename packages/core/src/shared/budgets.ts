@@ -46,6 +46,12 @@ export interface Budgets {
   orderStream: { call: CallBudget; batchMs: number; callsPerRecord: number };
   /** The scheduled metrics job: a run that has not finished after `runMs` fails (and is retried). */
   metricsJob: { call: CallBudget; runMs: number };
+  /**
+   * The Cognito pre token generation trigger: one AdminGetUser per sign-in (and token refresh) of an admin
+   * group member. A lookup that has not answered after `lookupMs` counts as failed, and the token is issued
+   * without the admin group, so a stalled Cognito API costs admins their role, never the sign-in itself.
+   */
+  preToken: { call: CallBudget; lookupMs: number };
   /** Local tooling (sandbox set-up, the stream runner's polling, CLIs): DynamoDB Local may be slow to create tables. */
   tooling: { call: CallBudget };
 }
@@ -100,6 +106,20 @@ export const BUDGETS: Budgets = {
     },
     runMs: 40_000,
   },
+  preToken: {
+    // Cognito waits 5 s for a trigger, cold start included (COGNITO_TRIGGER_LIMIT_MS), then fails the sign-in.
+    // Two 800 ms attempts fit in 2 s; the lookup's own deadline is a little later, and the function's
+    // timeout (lookupMs plus the margin, 5 s) never exceeds what Cognito waits.
+    call: {
+      connectTimeoutMs: 500,
+      attemptTimeoutMs: 800,
+      maxAttempts: 2,
+      totalMs: 2_000,
+      backoffBaseMs: 50,
+      throttlingBackoffBaseMs: 200,
+    },
+    lookupMs: 2_500,
+  },
   tooling: {
     call: {
       connectTimeoutMs: 2_000,
@@ -111,6 +131,9 @@ export const BUDGETS: Budgets = {
     },
   },
 };
+
+/** How long Cognito waits for a Lambda trigger to answer (not configurable), cold start included. */
+export const COGNITO_TRIGGER_LIMIT_MS = 5_000;
 
 /** The longest a stream invocation can run: records start until `batchMs`, and the last ones run their course. */
 export function orderStreamWorstCaseMs(budget: Budgets["orderStream"] = BUDGETS.orderStream): number {
@@ -128,6 +151,7 @@ export function budgetProblems(budgets: Budgets = BUDGETS): string[] {
     ["secret", budgets.secret],
     ["orderStream.call", budgets.orderStream.call],
     ["metricsJob.call", budgets.metricsJob.call],
+    ["preToken.call", budgets.preToken.call],
     ["tooling.call", budgets.tooling.call],
   ];
   for (const [name, call] of calls) {
@@ -145,6 +169,10 @@ export function budgetProblems(budgets: Budgets = BUDGETS): string[] {
     problems.push("http.jwksMs must be below http.requestMs");
   if (budgets.metricsJob.call.totalMs >= budgets.metricsJob.runMs)
     problems.push("metricsJob.call.totalMs must be below metricsJob.runMs");
+  if (budgets.preToken.call.totalMs >= budgets.preToken.lookupMs)
+    problems.push("preToken.call.totalMs must be below preToken.lookupMs");
+  if (budgets.preToken.lookupMs >= COGNITO_TRIGGER_LIMIT_MS)
+    problems.push("preToken.lookupMs must be below Cognito's 5 s trigger limit");
   return problems;
 }
 

@@ -1,0 +1,44 @@
+import {
+  AdminGetUserCommand,
+  CognitoIdentityProviderClient,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { clientBudget, LOCAL_CREDENTIALS, type LocalCredentials } from "@meridian/adapters";
+import type { CallBudget } from "@meridian/core";
+import { noTracing, type Tracing } from "../tracing/tracing.ts";
+import type { TotpLookup } from "./admin-gate.ts";
+
+export interface TotpLookupOptions {
+  budget: CallBudget;
+  region?: string;
+  /** A stand-in for Cognito's API (tests); unset in AWS. */
+  endpoint?: string;
+  /** What to sign with at `endpoint`; default LOCAL_CREDENTIALS. Ignored without an endpoint. */
+  credentials?: LocalCredentials;
+  tracing?: Tracing;
+}
+
+/**
+ * Reads a user's MFA settings with AdminGetUser (the function's only permission): TOTP is enabled when
+ * `UserMFASettingList` holds `SOFTWARE_TOKEN_MFA`. A user who associated an authenticator but never enabled
+ * it (set-user-mfa-preference) is not challenged at sign-in, and does not count. One client per cold start.
+ */
+export function createTotpLookup(options: TotpLookupOptions): TotpLookup {
+  const client = (options.tracing ?? noTracing).captureClient(
+    new CognitoIdentityProviderClient({
+      ...clientBudget(options.budget),
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpoint
+        ? {
+            endpoint: options.endpoint,
+            region: options.region ?? "us-east-1",
+            // A copy: the SDK writes its own bookkeeping onto the object it is given.
+            credentials: { ...(options.credentials ?? LOCAL_CREDENTIALS) },
+          }
+        : {}),
+    }),
+  );
+  return async (userPoolId, userName) => {
+    const user = await client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: userName }));
+    return user.UserMFASettingList?.includes("SOFTWARE_TOKEN_MFA") ?? false;
+  };
+}
