@@ -16,6 +16,7 @@ export * from "./orders/errors.ts";
 export * from "./orders/order.ts";
 export * from "./orders/ports.ts";
 export * from "./orders/use-cases.ts";
+export * from "./shared/app-secret.ts";
 export * from "./shared/budgets.ts";
 export * from "./shared/config.ts";
 export * from "./shared/cursor.ts";
