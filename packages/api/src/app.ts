@@ -5,10 +5,12 @@ import {
   type CatalogStore,
   type Clock,
   type CursorCodec,
+  DEFAULT_ORDER_LIMITS,
   DependencyUnavailableError,
   type EpochStore,
   type IdGenerator,
   type Logger,
+  type OrderLimits,
   type OrderStore,
   systemClock,
   uuidV7Generator,
@@ -48,6 +50,8 @@ export interface AppDeps {
   frontDoorRequestId?: (c: AppContext) => string | undefined;
   /** See ApiKeyAuthOptions.cacheTtlMs. */
   apiKeyCacheTtlMs?: number;
+  /** What one customer may order (see OrderLimits). Default DEFAULT_ORDER_LIMITS. */
+  orderLimits?: OrderLimits;
   /**
    * A request that has not answered after this many milliseconds answers 503 with `Retry-After` (its write
    * may have landed: a retry with the same `Idempotency-Key` is safe). Default `BUDGETS.http.requestMs`.
@@ -63,7 +67,7 @@ export interface AppDeps {
 }
 
 /** AppDeps with defaults filled in, as routes see them. */
-export type RouteDeps = AppDeps & { clock: Clock; ids: IdGenerator };
+export type RouteDeps = AppDeps & { clock: Clock; ids: IdGenerator; limits: OrderLimits };
 
 export type MeridianApp = Hono<AppEnv>;
 type HonoOptions = NonNullable<ConstructorParameters<typeof Hono<AppEnv>>[0]>;
@@ -77,7 +81,12 @@ type HonoOptions = NonNullable<ConstructorParameters<typeof Hono<AppEnv>>[0]>;
  * const res = await app.request("/health");
  */
 export function createApp(deps: AppDeps): MeridianApp {
-  const full: RouteDeps = { ...deps, clock: deps.clock ?? systemClock, ids: deps.ids ?? uuidV7Generator };
+  const full: RouteDeps = {
+    ...deps,
+    clock: deps.clock ?? systemClock,
+    ids: deps.ids ?? uuidV7Generator,
+    limits: deps.orderLimits ?? DEFAULT_ORDER_LIMITS,
+  };
   // `strict: false`: `/health/` is `/health` behind every front door. LinearRouter matches a trailing slash
   // whatever this says; Hono's default router agrees only when told.
   const app = new Hono<AppEnv>({ strict: false, ...(deps.router ? { router: deps.router } : {}) });

@@ -58,10 +58,8 @@ export function errorHandler(logger: Logger) {
         message = err.message;
         details = err.details;
       }
-      if (err instanceof DependencyUnavailableError) {
-        message = "Service temporarily unavailable, retry later";
-        c.header("Retry-After", String(err.retryAfterSeconds));
-      }
+      if (err instanceof DependencyUnavailableError) message = "Service temporarily unavailable, retry later";
+      if (err.retryAfterSeconds !== undefined) c.header("Retry-After", String(err.retryAfterSeconds));
       if (err instanceof MethodNotAllowedError) c.header("Allow", err.allow.join(", "));
     } else if (err instanceof HTTPException && err.status < 500) {
       status = err.status;

@@ -13,6 +13,7 @@ export * from "./observability/emf.ts";
 export * from "./observability/logger.ts";
 export * from "./observability/metrics.ts";
 export * from "./orders/errors.ts";
+export * from "./orders/limits.ts";
 export * from "./orders/order.ts";
 export * from "./orders/ports.ts";
 export * from "./orders/use-cases.ts";

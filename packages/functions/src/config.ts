@@ -1,10 +1,19 @@
 import type { LocalCredentials, TableNames } from "@meridian/adapters";
-import { API_KEY_CACHE_TTL_MAX_SECONDS, type LogLevel, numberFromText, parseEnv } from "@meridian/core";
+import {
+  API_KEY_CACHE_TTL_MAX_SECONDS,
+  DEFAULT_ORDER_LIMITS,
+  type LogLevel,
+  numberFromText,
+  type OrderLimits,
+  parseEnv,
+} from "@meridian/core";
 import * as z from "zod/mini";
 
 // Built on first use (`z.lazy`), like every schema: each function builds only its own environment's.
 const table = () => z.string().check(z.minLength(3));
 const nonEmpty = () => z.string().check(z.minLength(1));
+const limit = (fallback: number) =>
+  z._default(numberFromText().check(z.int(), z.minimum(1), z.maximum(1_000_000)), fallback);
 
 /** What every function reading DynamoDB needs. */
 const dataEnv = () => ({
@@ -41,6 +50,10 @@ const HttpEnv = z.lazy(() =>
       /** The app client id tokens must be issued for. */
       JWT_AUDIENCE: nonEmpty(),
       JWT_ADMIN_GROUP: z._default(nonEmpty(), "admin"),
+      /** What one customer may order (OrderLimits); the stage sets them, unset means the defaults. */
+      ORDER_LIMIT_OPEN_ORDERS_PER_DAY: limit(DEFAULT_ORDER_LIMITS.openOrdersPerDay),
+      ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY: limit(DEFAULT_ORDER_LIMITS.unitsPerProductPerDay),
+      ORDER_LIMIT_ORDERS_PER_MINUTE: limit(DEFAULT_ORDER_LIMITS.ordersPerMinute),
     })
     .check(
       z.refine((v) => v.APP_SECRET !== undefined || v.APP_SECRET_ARN !== undefined, {
@@ -100,6 +113,8 @@ export interface RuntimeConfig extends DataConfig {
   appSecret: string | { arn: string };
   apiKeyCacheTtlMs: number;
   jwt: { issuer: string; audience: string; adminGroup: string };
+  /** Unset: DEFAULT_ORDER_LIMITS. */
+  orderLimits?: OrderLimits;
 }
 
 export interface OrderStreamConfig extends DataConfig {
@@ -123,6 +138,11 @@ export function loadRuntimeConfig(env: Record<string, string | undefined> = proc
     tracingEnabled: e.TRACING_ENABLED === "true",
     apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_SECONDS * 1000,
     jwt: { issuer: e.JWT_ISSUER.replace(/\/$/, ""), audience: e.JWT_AUDIENCE, adminGroup: e.JWT_ADMIN_GROUP },
+    orderLimits: {
+      openOrdersPerDay: e.ORDER_LIMIT_OPEN_ORDERS_PER_DAY,
+      unitsPerProductPerDay: e.ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY,
+      ordersPerMinute: e.ORDER_LIMIT_ORDERS_PER_MINUTE,
+    },
   };
 }
 

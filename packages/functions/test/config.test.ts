@@ -46,7 +46,23 @@ describe("loadRuntimeConfig", () => {
         audience: "client-123",
         adminGroup: "admin",
       },
+      orderLimits: { openOrdersPerDay: 10, unitsPerProductPerDay: 20, ordersPerMinute: 5 },
     });
+  });
+
+  it("takes each customer's order limits from the stage, and refuses one that is not a positive integer", () => {
+    // Act
+    const config = loadRuntimeConfig({
+      ...COMPLETE,
+      ORDER_LIMIT_OPEN_ORDERS_PER_DAY: "3",
+      ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY: "40",
+      ORDER_LIMIT_ORDERS_PER_MINUTE: "2",
+    });
+    const zero = () => loadRuntimeConfig({ ...COMPLETE, ORDER_LIMIT_ORDERS_PER_MINUTE: "0" });
+
+    // Assess
+    expect(config.orderLimits).toEqual({ openOrdersPerDay: 3, unitsPerProductPerDay: 40, ordersPerMinute: 2 });
+    expect(zero).toThrow(/ORDER_LIMIT_ORDERS_PER_MINUTE/);
   });
 
   it("takes the secret's ARN when APP_SECRET is not set, and caches keys 30 s by default", () => {

@@ -18,12 +18,14 @@ import {
   BUDGETS,
   createApiKey,
   createLogger,
+  DEFAULT_ORDER_LIMITS,
   type EmfDocument,
   generateApiKey,
   type LogLevel,
   type LogSink,
   MetricsEmitter,
   type MetricsSink,
+  type OrderLimits,
   SERVICE,
   stdoutMetricsSink,
   systemClock,
@@ -63,6 +65,8 @@ export interface SandboxOptions {
   devApiKey?: string;
   /** Seconds a looked-up API key stays cached; default 30. */
   apiKeyCacheTtlSeconds?: number;
+  /** What one customer may order; each one left out is the default (DEFAULT_ORDER_LIMITS). */
+  orderLimits?: Partial<OrderLimits>;
   /** Where every function's log entries go. Default: one readable line each on stdout. */
   logSink?: LogSink;
   /** Log level of the functions. Default INFO. */
@@ -134,7 +138,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const tables = tableNames(options.tablePrefix ?? "meridian-local");
   const appSecret = home.appSecret();
   const devApiKey = options.devApiKey ?? home.remember("dev-api-key", generateApiKey);
+  // The state directory's text: a plain secret, or the JSON ring `npm run app-secret` writes.
   const hasher = new ApiKeyHasher(appSecret);
+  const devKeyVersion = hasher.versionOf(devApiKey);
+  if (!hasher.accepts(devKeyVersion)) {
+    throw new Error(
+      `The development API key was issued under app secret version ${devKeyVersion}, which the sandbox's ` +
+        "app secret no longer holds: delete dev-api-key in the state directory for a new key, " +
+        "or set MERIDIAN_DEV_API_KEY.",
+    );
+  }
   /** The tables and the development key: at start, and again after an in-memory engine restarted empty. */
   const prepare = async (db: ReturnType<typeof createDocumentClient>) => {
     await ensureTables(db, tables);
@@ -217,6 +230,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodbEndpoint: endpoint,
       dynamodbCredentials: credentials,
       apiKeyCacheTtlMs: (options.apiKeyCacheTtlSeconds ?? 30) * 1000,
+      orderLimits: { ...DEFAULT_ORDER_LIMITS, ...options.orderLimits },
       jwt: { issuer: `${url}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, adminGroup: "admin" },
     };
     const issuerKey = loadIssuerKey(home);

@@ -344,6 +344,7 @@ describe("health and docs", () => {
       "/health",
       "/health/ready",
       "/orders",
+      "/orders/cancel",
       "/orders/{id}",
       "/orders/{id}/cancel",
       "/products",

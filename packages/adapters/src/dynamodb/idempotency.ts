@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from "@aws-sdk/lib-dynamodb";
 import { DependencyUnavailableError, IdempotencyKeyReusedError, type IdempotencyToken } from "@meridian/core";
 import { dynamo } from "./errors.ts";
 import { TTL_ATTRIBUTE } from "./tables.ts";
@@ -33,6 +38,33 @@ export interface IdempotentWrite {
   nowMs: number;
   /** Thrown when the write's own condition fails (an update's), not the idempotency record's. */
   conditionFailed?: () => Error;
+  /** More writes of the same transaction (any table), e.g. a counter the record must stay within. */
+  also?: NonNullable<TransactWriteCommandInput["TransactItems"]>;
+  /** Thrown when one of `also` fails its condition or collides with another write. */
+  alsoFailed?: () => Error;
+}
+
+/** The digest-keyed item that records one idempotency token. */
+function idempotencyKey(keyAttribute: string, token: IdempotencyToken, sortKey?: Record<string, string>) {
+  const digest = createHash("sha256").update(`${token.scope}\0${token.key}`).digest("base64url");
+  return { [keyAttribute]: `IDEM#${digest}`, ...sortKey };
+}
+
+/**
+ * The id of the record a token wrote, if it wrote one; a different request fingerprint is refused
+ * (`IdempotencyKeyReusedError`), as in `writeIdempotent`.
+ */
+export async function recordWrittenWith(
+  db: DynamoDBDocumentClient,
+  request: Pick<IdempotentWrite, "tableName" | "keyAttribute" | "sortKey" | "token">,
+): Promise<string | undefined> {
+  const Key = idempotencyKey(request.keyAttribute, request.token, request.sortKey);
+  const { Item } = await dynamo(() =>
+    db.send(new GetCommand({ TableName: request.tableName, Key, ConsistentRead: true })),
+  );
+  if (!Item) return undefined;
+  if (Item.fingerprint !== request.token.fingerprint) throw new IdempotencyKeyReusedError();
+  return String(Item.recordId);
 }
 
 /**
@@ -45,8 +77,7 @@ export async function writeIdempotent(
   request: IdempotentWrite,
 ): Promise<{ recordId: string; replayed: boolean }> {
   const { tableName, keyAttribute, token } = request;
-  const digest = createHash("sha256").update(`${token.scope}\0${token.key}`).digest("base64url");
-  const idemKey = { [keyAttribute]: `IDEM#${digest}`, ...request.sortKey };
+  const idemKey = idempotencyKey(keyAttribute, token, request.sortKey);
   const notThere = `attribute_not_exists(${keyAttribute})`;
   const write =
     "Put" in request.write
@@ -70,6 +101,7 @@ export async function writeIdempotent(
               },
             },
             write,
+            ...(request.also ?? []),
           ],
         }),
       ),
@@ -77,15 +109,18 @@ export async function writeIdempotent(
     return { recordId: request.recordId, replayed: false };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
-    const [idem, own] = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+    const [idem, own, ...also] = (error.CancellationReasons ?? []).map((reason) => reason.Code);
     if (idem !== "ConditionalCheckFailed" && own === "ConditionalCheckFailed" && request.conditionFailed)
       throw request.conditionFailed();
+    if (
+      idem !== "ConditionalCheckFailed" &&
+      request.alsoFailed &&
+      also.some((code) => code === "ConditionalCheckFailed" || code === "TransactionConflict")
+    )
+      throw request.alsoFailed();
     // The key was used before, or a concurrent request with the same key is committing: read the winner.
-    const { Item } = await dynamo(() =>
-      db.send(new GetCommand({ TableName: tableName, Key: idemKey, ConsistentRead: true })),
-    );
-    if (!Item) throw new DependencyUnavailableError("database", { cause: error });
-    if (Item.fingerprint !== token.fingerprint) throw new IdempotencyKeyReusedError();
-    return { recordId: String(Item.recordId), replayed: true };
+    const recordId = await recordWrittenWith(db, request);
+    if (recordId === undefined) throw new DependencyUnavailableError("database", { cause: error });
+    return { recordId, replayed: true };
   }
 }

@@ -8,20 +8,27 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import {
+  AllowanceChangedError,
   BUDGETS,
   DependencyUnavailableError,
   type IdempotencyToken,
   type Order,
+  type OrderAllowance,
   type OrderStatus,
   type OrderStore,
   type ProcessOutcome,
 } from "@meridian/core";
-import { dynamo, putNew } from "./errors.ts";
-import { writeIdempotent } from "./idempotency.ts";
+import { dynamo } from "./errors.ts";
+import { recordWrittenWith, writeIdempotent } from "./idempotency.ts";
+import { TTL_ATTRIBUTE } from "./tables.ts";
 
 const RESERVE_ATTEMPTS = 8;
 
 export const orderKey = (id: string) => ({ pk: `ORDER#${id}` });
+/** A customer's order allowance (see OrderLimits): no `status`, so no index holds it and no stream filter passes it. */
+export const allowanceKey = (customerId: string) => ({ pk: `ALLOWANCE#${customerId}` });
+/** An allowance outlives its day by a day, then TTL removes it (a missing one is a fresh one). */
+const ALLOWANCE_TTL_SECONDS = 2 * 24 * 60 * 60;
 
 /** An order item as stored (and as the stream's NewImage carries it, once unmarshalled). */
 export function toOrderItem(order: Order): Record<string, unknown> {
@@ -45,17 +52,36 @@ export class DynamoOrderStore implements OrderStore {
     private readonly nowMs: () => number = Date.now,
   ) {}
 
-  async create(order: Order, token?: IdempotencyToken): Promise<{ order: Order; replayed: boolean }> {
+  async create(
+    order: Order,
+    { allowance, token }: { allowance?: OrderAllowance; token?: IdempotencyToken } = {},
+  ): Promise<{ order: Order; replayed: boolean }> {
+    const counts = allowance ? [this.allowancePut(order.customerId, allowance)] : [];
     if (!token) {
-      await putNew(() =>
-        this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: toOrderItem(order),
-            ConditionExpression: "attribute_not_exists(pk)",
-          }),
-        ),
-      );
+      try {
+        await dynamo(() =>
+          this.db.send(
+            new TransactWriteCommand({
+              TransactItems: [
+                {
+                  Put: {
+                    TableName: this.tableName,
+                    Item: toOrderItem(order),
+                    ConditionExpression: "attribute_not_exists(pk)",
+                  },
+                },
+                ...counts,
+              ],
+            }),
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const code = error.CancellationReasons?.[1]?.Code;
+        if (code === "ConditionalCheckFailed" || code === "TransactionConflict")
+          throw new AllowanceChangedError();
+        throw new DependencyUnavailableError("database", { cause: error });
+      }
       return { order, replayed: false };
     }
     const { recordId, replayed } = await writeIdempotent(this.db, {
@@ -65,11 +91,63 @@ export class DynamoOrderStore implements OrderStore {
       recordId: order.id,
       token,
       nowMs: this.nowMs(),
+      also: counts,
+      alsoFailed: () => new AllowanceChangedError(),
     });
     if (!replayed) return { order, replayed };
     const first = await this.get(recordId);
     if (!first) throw new DependencyUnavailableError("database");
     return { order: first, replayed };
+  }
+
+  async placedWith(token: IdempotencyToken): Promise<Order | undefined> {
+    const recordId = await recordWrittenWith(this.db, {
+      tableName: this.tableName,
+      keyAttribute: "pk",
+      token,
+    });
+    return recordId === undefined ? undefined : this.get(recordId);
+  }
+
+  async getAllowance(customerId: string): Promise<OrderAllowance | undefined> {
+    const { Item } = await dynamo(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: allowanceKey(customerId), ConsistentRead: true }),
+      ),
+    );
+    if (!Item) return undefined;
+    return {
+      day: String(Item.day),
+      openOrders: Number(Item.openOrders),
+      units: (Item.units ?? {}) as Record<string, number>,
+      placedAtMs: (Item.placedAtMs ?? []) as number[],
+      version: Number(Item.version),
+    };
+  }
+
+  async saveAllowance(customerId: string, allowance: OrderAllowance): Promise<boolean> {
+    try {
+      await dynamo(() => this.db.send(new PutCommand(this.allowancePut(customerId, allowance).Put)));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The allowance at `version + 1`, written only over `version` (or where there is none, for version 0). */
+  private allowancePut(customerId: string, allowance: OrderAllowance) {
+    const { version, ...counts } = allowance;
+    const expires = Math.floor(Date.parse(`${counts.day}T00:00:00Z`) / 1000) + ALLOWANCE_TTL_SECONDS;
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...allowanceKey(customerId), ...counts, version: version + 1, [TTL_ATTRIBUTE]: expires },
+        ...(version === 0
+          ? { ConditionExpression: "attribute_not_exists(pk)" }
+          : { ConditionExpression: "version = :v", ExpressionAttributeValues: { ":v": version } }),
+      },
+    };
   }
 
   async get(id: string): Promise<Order | undefined> {

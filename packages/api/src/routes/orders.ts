@@ -1,5 +1,9 @@
 import {
   BusinessMetric,
+  type CancelCustomerOrdersBody,
+  CancelCustomerOrdersBodySchema,
+  CancelCustomerOrdersResultSchema,
+  cancelCustomerOrders,
   cancelOrder,
   getOrder,
   ListOrdersQuerySchema,
@@ -35,7 +39,9 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
       summary: "Place an order",
       description:
         "Prices and total come from the catalog. The order is stored PENDING and answered 202; the stream " +
-        "processor reserves stock and moves it to CONFIRMED or REJECTED (reason OUT_OF_STOCK) a moment later.",
+        "processor reserves stock and moves it to CONFIRMED or REJECTED (reason OUT_OF_STOCK) a moment later. " +
+        "Each customer is limited per UTC day (open orders, units of one product across them) and per minute " +
+        "(orders placed); a cancelled or rejected order gives its place back.",
       security,
       request: {
         headers: IdempotencyHeaders,
@@ -45,7 +51,13 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         202: orderJson("Accepted, PENDING"),
         400: errorResponse("Malformed JSON or a field violates the schema"),
         ...authErrors,
+        409: errorResponse(
+          "ORDER_LIMIT_REACHED: the customer's open orders of the UTC day, or the units of one product in them, would pass the limit (details: limit, max, productId, held)",
+        ),
         422: errorResponse("UNKNOWN_PRODUCT, MIXED_CURRENCY or IDEMPOTENCY_KEY_REUSED"),
+        429: errorResponse(
+          "TOO_MANY_ORDERS: the customer's orders per minute; retry after Retry-After seconds",
+        ),
       },
     },
     signedIn,
@@ -119,5 +131,34 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
     },
     signedIn,
     async (c) => c.json(await cancelOrder(deps, c.get("user"), c.req.param("id") ?? "")),
+  );
+
+  mount(
+    api,
+    {
+      method: "post",
+      path: "/orders/cancel",
+      summary: "Cancel a customer's open orders (admins)",
+      description:
+        "Cancels the customer's PENDING and CONFIRMED orders, newest first, up to 50 per call, giving their " +
+        "stock back once. Call again while `more` is true; repeating it is safe.",
+      security,
+      request: { body: { content: { "application/json": { schema: CancelCustomerOrdersBodySchema } } } },
+      responses: {
+        200: {
+          description: "What this call cancelled",
+          content: { "application/json": { schema: CancelCustomerOrdersResultSchema } },
+        },
+        400: errorResponse("Malformed JSON or a field violates the schema"),
+        ...authErrors,
+        403: errorResponse("Needs the admin role"),
+      },
+    },
+    signedIn,
+    jsonBody(CancelCustomerOrdersBodySchema),
+    async (c) => {
+      const body = c.get("body") as CancelCustomerOrdersBody;
+      return c.json(await cancelCustomerOrders(deps, c.get("user"), body.customerId));
+    },
   );
 }

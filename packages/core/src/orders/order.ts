@@ -76,3 +76,23 @@ export const OrderPageSchema = z.lazy(() =>
     .object({ items: z.array(OrderSchema), nextCursor: z.nullable(z.string()) })
     .check(z.meta({ id: "OrderPage" })),
 );
+
+export const CancelCustomerOrdersBodySchema = z.lazy(() =>
+  z
+    .strictObject({
+      customerId: z
+        .string()
+        .check(z.minLength(1), z.maxLength(128), z.describe("The customer's `sub`, as orders carry it")),
+    })
+    .check(z.meta({ id: "CancelCustomerOrdersBody" })),
+);
+export type CancelCustomerOrdersBody = z.infer<typeof CancelCustomerOrdersBodySchema>;
+
+export const CancelCustomerOrdersResultSchema = z.lazy(() =>
+  z
+    .object({
+      cancelled: z.array(z.uuid()).check(z.describe("Ids of the orders this call cancelled")),
+      more: z.boolean().check(z.describe("The customer may have more open orders: call again")),
+    })
+    .check(z.meta({ id: "CancelCustomerOrdersResult" })),
+);

@@ -6,9 +6,15 @@ import { idempotencyToken } from "../shared/idempotency.ts";
 import { isUuid } from "../shared/ids.ts";
 import { paginate } from "../shared/pagination.ts";
 import type { Clock, IdGenerator } from "../shared/ports.ts";
-import { MixedCurrencyError, OrderNotCancellableError, UnknownProductError } from "./errors.ts";
+import {
+  MixedCurrencyError,
+  OrderNotCancellableError,
+  TooManyOrdersError,
+  UnknownProductError,
+} from "./errors.ts";
+import { admitOrder, type OrderLimits, releaseOrder } from "./limits.ts";
 import type { ListOrdersQuery, Order, PlaceOrderBody } from "./order.ts";
-import type { OrderStore, ProcessOutcome } from "./ports.ts";
+import { AllowanceChangedError, type OrderStore, type ProcessOutcome } from "./ports.ts";
 
 export interface OrderDeps {
   orders: OrderStore;
@@ -16,7 +22,13 @@ export interface OrderDeps {
   clock: Clock;
   ids: IdGenerator;
   cursors: CursorCodec;
+  limits: OrderLimits;
 }
+
+/** How often a request re-reads an allowance that another request of the same customer wrote meanwhile. */
+const ALLOWANCE_ATTEMPTS = 8;
+const pause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
 
 export interface PlaceOrderCommand {
   customer: UserPrincipal;
@@ -27,11 +39,13 @@ export interface PlaceOrderCommand {
 }
 
 /**
- * Stores a PENDING order priced from the catalog (never from the client). Stock is reserved later by
- * the order stream processor.
+ * Stores a PENDING order priced from the catalog (never from the client), within the customer's limits
+ * (OrderLimits): the order and the customer's counts are written together, over the counts read, so that
+ * concurrent orders of one customer cannot both pass the last free place. Stock is reserved later by the
+ * order stream processor.
  */
 export async function placeOrder(
-  deps: Pick<OrderDeps, "orders" | "catalog" | "clock" | "ids">,
+  deps: Pick<OrderDeps, "orders" | "catalog" | "clock" | "ids" | "limits">,
   command: PlaceOrderCommand,
 ): Promise<{ order: Order; replayed: boolean }> {
   const products = await deps.catalog.getMany(command.body.lines.map((line) => line.productId));
@@ -56,11 +70,42 @@ export async function placeOrder(
     updatedAt: now,
   };
   if (command.correlationId) order.correlationId = command.correlationId;
-  if (!command.idempotencyKey) return deps.orders.create(order);
-  return deps.orders.create(
-    order,
-    idempotencyToken(`customer:${command.customer.sub}`, command.idempotencyKey, command.body),
-  );
+  const token = command.idempotencyKey
+    ? idempotencyToken(`customer:${command.customer.sub}`, command.idempotencyKey, command.body)
+    : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const current = await deps.orders.getAllowance(order.customerId);
+    let next: ReturnType<typeof admitOrder>;
+    try {
+      next = admitOrder(current, order, deps.limits, nowMs);
+    } catch (limit) {
+      // The retry of an order that was placed is answered with it, even at the limit it now reaches.
+      const placed = token && (await deps.orders.placedWith(token));
+      if (placed) return { order: placed, replayed: true };
+      throw limit;
+    }
+    try {
+      return await deps.orders.create(order, { allowance: next, token });
+    } catch (error) {
+      if (!(error instanceof AllowanceChangedError)) throw error;
+      // Nothing was written; the customer's other orders keep winning the race for their counts.
+      if (attempt >= ALLOWANCE_ATTEMPTS)
+        throw new TooManyOrdersError("Too many orders at once from one customer; retry", 1);
+      await pause(attempt);
+    }
+  }
+}
+
+/**
+ * Gives a cancelled or rejected order's place and units back to its day's counts. It fails safe: when it
+ * cannot write (the same customer's requests kept winning), the counts stay high until the day ends.
+ */
+async function releaseAllowance(deps: Pick<OrderDeps, "orders">, order: Order): Promise<void> {
+  for (let attempt = 0; attempt < ALLOWANCE_ATTEMPTS; attempt++) {
+    const next = releaseOrder(await deps.orders.getAllowance(order.customerId), order);
+    if (!next || (await deps.orders.saveAllowance(order.customerId, next))) return;
+    await pause(attempt + 1);
+  }
 }
 
 /** The caller's own order (admins may read any); another customer's order is reported as not found. */
@@ -105,7 +150,11 @@ export async function cancelOrder(
     if (order.status === "CANCELLED") return order;
     if (order.status === "REJECTED") throw new OrderNotCancellableError(id, order.status);
     const cancelled = await deps.orders.cancel(order, new Date(deps.clock.nowMs()).toISOString());
-    if (cancelled) return cancelled;
+    if (cancelled) {
+      // Only the request that made the change gives the units back, so they come back once.
+      await releaseAllowance(deps, order);
+      return cancelled;
+    }
     // The status changed under us (the processor confirmed it, or another cancel won): read again.
   }
   throw new OrderNotCancellableError(id, "changing too fast");
@@ -117,5 +166,49 @@ export async function processOrder(
   order: Order,
 ): Promise<ProcessOutcome> {
   if (order.status !== "PENDING") return { result: "SKIPPED" };
-  return deps.orders.reserve(order, new Date(deps.clock.nowMs()).toISOString());
+  const outcome = await deps.orders.reserve(order, new Date(deps.clock.nowMs()).toISOString());
+  if (outcome.result === "REJECTED") await releaseAllowance(deps, order);
+  return outcome;
+}
+
+/** At most this many orders per bulk cancel request (each is a transaction); `more` says to ask again. */
+export const BULK_CANCEL_MAX = 50;
+const BULK_CANCEL_PARALLEL = 10;
+
+/**
+ * Cancels a customer's open orders (PENDING or CONFIRMED), newest first, up to BULK_CANCEL_MAX per call
+ * (admins only): for an account that reserved stock it should not have. Safe to repeat until `more` is false.
+ */
+export async function cancelCustomerOrders(
+  deps: Pick<OrderDeps, "orders" | "clock">,
+  admin: UserPrincipal,
+  customerId: string,
+): Promise<{ cancelled: string[]; more: boolean }> {
+  requireAdmin(admin);
+  const open: Order[] = [];
+  let before: string | undefined;
+  let more = false;
+  // Cancelled and rejected orders are passed over; a page of them is 100 reads' worth at most.
+  for (let page = 0; page < 5 && open.length < BULK_CANCEL_MAX; page++) {
+    const orders = await deps.orders.listByCustomer(customerId, 100, before);
+    open.push(...orders.filter((o) => o.status === "PENDING" || o.status === "CONFIRMED"));
+    before = orders.at(-1)?.id;
+    more = orders.length === 100;
+    if (!more) break;
+  }
+  more ||= open.length > BULK_CANCEL_MAX;
+  const chosen = open.slice(0, BULK_CANCEL_MAX);
+  const cancelled: string[] = [];
+  for (let i = 0; i < chosen.length; i += BULK_CANCEL_PARALLEL) {
+    const batch = chosen.slice(i, i + BULK_CANCEL_PARALLEL);
+    const results = await Promise.allSettled(batch.map((order) => cancelOrder(deps, admin, order.id)));
+    results.forEach((result, j) => {
+      if (result.status === "fulfilled" && result.value.status === "CANCELLED")
+        cancelled.push(batch[j]?.id as string);
+      // Rejected meanwhile (out of stock): nothing to cancel. Any other failure is the caller's 503 below.
+      else if (result.status === "rejected" && !(result.reason instanceof OrderNotCancellableError))
+        throw result.reason;
+    });
+  }
+  return { cancelled, more };
 }

@@ -10,6 +10,8 @@ export abstract class AppError extends Error {
   abstract readonly code: string;
   /** Extra machine-readable detail sent to clients (never for 5xx). */
   readonly details?: Record<string, unknown>;
+  /** Sent as `Retry-After` when set: when the same request may succeed. */
+  readonly retryAfterSeconds?: number;
 
   constructor(message: string, details?: Record<string, unknown>) {
     super(message);
@@ -82,7 +84,7 @@ export class IdempotencyKeyReusedError extends AppError {
 export class DependencyUnavailableError extends AppError {
   readonly status = 503;
   readonly code = "SERVICE_UNAVAILABLE";
-  readonly retryAfterSeconds: number;
+  override readonly retryAfterSeconds: number;
 
   constructor(dependency: string, options: { cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(`${dependency} is unavailable`);

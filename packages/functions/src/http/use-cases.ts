@@ -12,6 +12,7 @@ export const useCaseByRoute: Readonly<Record<string, string>> = {
   "GET /orders": "listOrders",
   "GET /orders/:id": "getOrder",
   "POST /orders/:id/cancel": "cancelOrder",
+  "POST /orders/cancel": "cancelCustomerOrders",
   "GET /products": "listProducts",
   "GET /products/:id": "getProduct",
   "POST /products": "createProduct",
