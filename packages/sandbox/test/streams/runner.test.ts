@@ -67,6 +67,9 @@ describe("stream runner against DynamoDB Local", () => {
       note: null,
       tags: new Set(["a", "b"]),
       lines: [{ sku: "p-1", qty: 2 }],
+      // DynamoDB Local's streams give an empty map as `{}`, not `{"M":{}}`.
+      units: {},
+      placed: [],
     };
     await t.put({ ...item, blob: new Uint8Array([1, 2, 3]) });
     await t.update("order-1", { status: "CONFIRMED" });
@@ -113,6 +116,7 @@ describe("stream runner against DynamoDB Local", () => {
     const { blob: _blob, ...rest } = newImage;
     expect(unmarshall(rest as Record<string, SdkAttributeValue>)).toEqual(item);
     expect(newImage.total).toEqual({ N: "1250" });
+    expect(newImage.units).toEqual({ M: {} });
     expect(insert?.dynamodb?.OldImage).toBeUndefined();
     expect(modify?.dynamodb?.OldImage?.status).toEqual({ S: "PENDING" });
     expect(modify?.dynamodb?.NewImage?.status).toEqual({ S: "CONFIRMED" });
