@@ -6,7 +6,12 @@ import {
   authenticateApiKey,
   createApiKey,
   generateApiKey,
+  generateApiKeyFor,
   isWellFormedApiKey,
+  keyVersionOf,
+  parseAppSecret,
+  retireAppSecret,
+  rotateAppSecret,
   UnauthorizedError,
   UnknownApiKeyCache,
   ValidationError,
@@ -186,6 +191,7 @@ describe("createApiKey", () => {
     expect(summary).toEqual({
       id: deps.hasher.idOf(hash),
       name: "ci runner",
+      pepper: "1",
       createdAt: "2024-01-02T03:04:05.678Z",
     });
     expect(summary).not.toHaveProperty("hash");
@@ -554,5 +560,173 @@ describe("authenticateApiKey with an UnknownApiKeyCache", () => {
     // Assess
     expect(deps.unknownKeys.size).toBe(0);
     expect(deps.apiKeys.reads).toEqual([]);
+  });
+});
+
+describe("API keys across app secret versions", () => {
+  const NEXT = "api-key-test-pepper-version-2-0123456789";
+  const rotated = rotateAppSecret(PEPPER, NEXT);
+  const hmac = (pepper: string, key: string) => crypto.createHmac("sha256", pepper).update(key).digest("hex");
+  /** One store seen by the deployment before the rotation, after it, and after version 1 is retired. */
+  function stages() {
+    const before = makeDeps();
+    const after = { ...before, hasher: new ApiKeyHasher(parseAppSecret(rotated)) };
+    const retired = { ...before, hasher: new ApiKeyHasher(retireAppSecret(rotated, "1")) };
+    return { before, after, retired, apiKeys: before.apiKeys };
+  }
+
+  it("keeps a key issued under version 1 working after rotating to version 2, with one read", async () => {
+    // Prepare
+    const { before, after, apiKeys } = stages();
+    const { key, summary } = await createApiKey(before, { name: "old" });
+    apiKeys.reads.length = 0;
+
+    // Act
+    const principal = await authenticateApiKey(after, key);
+
+    // Assess
+    expect(key).toMatch(/^mrd_/);
+    expect(principal).toEqual({ id: summary.id, name: "old" });
+    expect(apiKeys.reads).toEqual([summary.id]);
+  });
+
+  it("accepts a record made before versions existed (no pepper) as version 1", async () => {
+    // Prepare
+    const { after, apiKeys } = stages();
+    const key = generateApiKey();
+    const hash = hmac(PEPPER, key);
+    await apiKeys.create({ id: `key_${hash.slice(0, 20)}`, name: "legacy", hash, createdAt: "x" });
+
+    // Act
+    const principal = await authenticateApiKey(after, key);
+
+    // Assess
+    expect(principal).toEqual({ id: `key_${hash.slice(0, 20)}`, name: "legacy" });
+  });
+
+  it("issues a new key under version 2: its prefix, its record and its hash say so", async () => {
+    // Prepare
+    const { after, apiKeys } = stages();
+
+    // Act
+    const { key, summary } = await createApiKey(after, { name: "new" });
+
+    // Assess
+    expect(key).toMatch(/^mrd2_[A-Za-z0-9_-]{43}$/);
+    const stored = apiKeys.records.get(summary.id);
+    expect(stored?.pepper).toBe("2");
+    expect(stored?.hash).toBe(hmac(NEXT, key));
+    expect(summary.id).toBe(`key_${hmac(NEXT, key).slice(0, 20)}`);
+    await expect(authenticateApiKey(after, key)).resolves.toEqual({ id: summary.id, name: "new" });
+  });
+
+  it("refuses a key on a retired version with 401, before its hash and without a read", async () => {
+    // Prepare
+    const { before, retired, apiKeys } = stages();
+    const { key } = await createApiKey(before, { name: "old" });
+    apiKeys.reads.length = 0;
+    const hash = vi.spyOn(retired.hasher, "hash");
+
+    // Act
+    const result = authenticateApiKey(retired, key);
+
+    // Assess
+    await expectUnauthorized(result, "API_KEY_INVALID");
+    expect(apiKeys.reads).toEqual([]);
+    expect(hash).not.toHaveBeenCalled();
+  });
+
+  it("keeps a version 2 key working once version 1 is retired", async () => {
+    // Prepare
+    const { after, retired } = stages();
+    const { key, summary } = await createApiKey(after, { name: "new" });
+
+    // Act / Assess
+    await expect(authenticateApiKey(retired, key)).resolves.toEqual({ id: summary.id, name: "new" });
+  });
+
+  it("refuses a version 2 key where the app secret has no version 2 yet (a function not yet restarted)", async () => {
+    // Prepare
+    const { before, after } = stages();
+    const { key } = await createApiKey(after, { name: "new" });
+
+    // Act / Assess
+    await expectUnauthorized(authenticateApiKey(before, key), "API_KEY_INVALID");
+    expect(before.apiKeys.reads).toEqual([]);
+  });
+
+  it("hashes a chosen key under the current version, so after a rotation it must be registered again", async () => {
+    // Prepare
+    const { before, after } = stages();
+    const chosen = "dev-key-from-the-environment-123";
+    await createApiKey(before, { name: "dev", key: chosen });
+
+    // Act
+    const unregistered = authenticateApiKey(after, chosen);
+    const { summary } = await createApiKey(after, { name: "dev", key: chosen });
+
+    // Assess
+    await expectUnauthorized(unregistered, "API_KEY_INVALID");
+    expect(summary.pepper).toBe("2");
+    await expect(authenticateApiKey(after, chosen)).resolves.toEqual({ id: summary.id, name: "dev" });
+  });
+
+  it("refuses to register a given key whose version is retired", async () => {
+    // Prepare
+    const { retired } = stages();
+
+    // Act
+    const result = createApiKey(retired, { name: "old", key: generateApiKey() });
+
+    // Assess
+    await expect(result).rejects.toBeInstanceOf(ValidationError);
+    await expect(result).rejects.toThrow("key: was issued under app secret version 1, which is retired");
+  });
+
+  it("does not match a record whose pepper is not the key's version, even with the right hash", () => {
+    // Prepare
+    const { after } = stages();
+    const key = generateApiKey();
+    const record = { id: "key_x", name: "ci", hash: hmac(NEXT, key), pepper: "2", createdAt: "x" };
+
+    // Act / Assess
+    expect(after.hasher.matches(key, record)).toBe(false);
+    expect(after.hasher.matches(key, { ...record, hash: hmac(PEPPER, key), pepper: "1" })).toBe(true);
+  });
+});
+
+describe("keyVersionOf and versioned key shapes", () => {
+  it.each([
+    ["1", /^mrd_/],
+    ["2", /^mrd2_/],
+    ["10", /^mrd10_/],
+    ["999999", /^mrd999999_/],
+  ])("generates version %s keys that are well formed and carry their version", (version, prefix) => {
+    // Act
+    const keys = Array.from({ length: 200 }, () => generateApiKeyFor(version));
+
+    // Assess
+    expect(keys.every((k) => prefix.test(k) && isWellFormedApiKey(k))).toBe(true);
+    expect(new Set(keys.map(keyVersionOf))).toEqual(new Set([version]));
+  });
+
+  it.each(["0", "01", "1000000", "x", ""])("refuses to generate a key for version %j", (version) => {
+    expect(() => generateApiKeyFor(version)).toThrow(RangeError);
+  });
+
+  const body = generateApiKey().slice(4);
+  it.each([
+    ["version 1 written out", `mrd1_${body}`],
+    ["a leading zero", `mrd02_${body}`],
+    ["version 0", `mrd0_${body}`],
+    ["seven digits", `mrd1000000_${body}`],
+    ["a version and the wrong length", `mrd2_${body.slice(1)}`],
+  ])("refuses our prefix with %s, as no chosen key either", (_, key) => {
+    expect(isWellFormedApiKey(key)).toBe(false);
+    expect(keyVersionOf(key)).toBeUndefined();
+  });
+
+  it("gives no version for a chosen key", () => {
+    expect(keyVersionOf("dev-key-from-the-environment-123")).toBeUndefined();
   });
 });

@@ -1,4 +1,10 @@
-import { createCursorCodec, InvalidCursorError } from "@meridian/core";
+import {
+  createCursorCodec,
+  InvalidCursorError,
+  parseAppSecret,
+  retireAppSecret,
+  rotateAppSecret,
+} from "@meridian/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
@@ -165,5 +171,56 @@ describe("createCursorCodec", () => {
 
     // Assess
     expect(accepted).toEqual([]);
+  });
+});
+
+describe("createCursorCodec across app secret versions", () => {
+  const rotated = rotateAppSecret(SECRET, "cursor-test-secret-version-2-0123456789");
+
+  it("reads the app secret's text: a plain secret signs as version 1 of a ring does", () => {
+    // Prepare
+    const token = createCursorCodec(SECRET).encode("epochs", { before: ID });
+
+    // Act / Assess
+    expect(createCursorCodec(parseAppSecret(SECRET)).encode("epochs", { before: ID })).toBe(token);
+    expect(
+      createCursorCodec(JSON.stringify({ current: "1", secrets: { "1": SECRET } })).decode("epochs", token),
+    ).toEqual({
+      before: ID,
+    });
+  });
+
+  it("still accepts a cursor issued before the rotation, and signs new ones with the new version", () => {
+    // Prepare
+    const before = createCursorCodec(SECRET);
+    const after = createCursorCodec(rotated);
+    const old = before.encode("epochs", { before: ID });
+
+    // Act
+    const decoded = after.decode("epochs", old);
+    const fresh = after.encode("epochs", { before: ID });
+
+    // Assess
+    expect(decoded).toEqual({ before: ID });
+    expect(fresh).not.toBe(old);
+    expect(createCursorCodec(retireAppSecret(rotated, "1")).decode("epochs", fresh)).toEqual({ before: ID });
+    rejects(() => before.decode("epochs", fresh));
+  });
+
+  it("refuses a cursor signed with a version that has been retired", () => {
+    // Prepare
+    const old = createCursorCodec(SECRET).encode("epochs", { before: ID });
+    const retired = createCursorCodec(retireAppSecret(rotated, "1"));
+
+    // Act / Assess
+    rejects(() => retired.decode("epochs", old));
+  });
+
+  it("still binds an old version's cursor to its listing", () => {
+    // Prepare
+    const old = createCursorCodec(SECRET).encode("orders", { before: ID });
+
+    // Act / Assess
+    rejects(() => createCursorCodec(rotated).decode("epochs", old));
   });
 });

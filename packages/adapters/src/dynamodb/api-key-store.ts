@@ -23,11 +23,16 @@ function fromItem(item: Record<string, unknown>): ApiKeyRecord {
     hash: String(item.hash),
     createdAt: String(item.createdAt),
   };
+  if (typeof item.pepper === "string") record.pepper = item.pepper;
   if (typeof item.revokedAt === "string") record.revokedAt = item.revokedAt;
   return record;
 }
 
-/** API keys by id (derived from the key's hash), so authenticating a request is one GetItem. */
+/**
+ * API keys by id (derived from the key's hash), so authenticating a request is one GetItem. Each item names
+ * the app secret version its hash was made with (`pepper`; items made before versions existed have none,
+ * which means "1"), so the keys still on a version can be counted before it is retired.
+ */
 export class DynamoApiKeyStore implements ApiKeyStore {
   private readonly commands: Pick<DynamoDBClient, "send">;
 
@@ -62,6 +67,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       name: text("name"),
       hash: text("hash"),
       createdAt: text("createdAt"),
+      pepper: text("pepper"),
       revokedAt: text("revokedAt"),
     });
   }

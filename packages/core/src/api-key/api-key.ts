@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import * as z from "zod/mini";
+import { APP_SECRET_VERSION, type AppSecret, toAppSecret } from "../shared/app-secret.ts";
 
 /** What is stored about an API key: never the key itself, only its peppered hash. */
 export interface ApiKeyRecord {
@@ -7,6 +8,11 @@ export interface ApiKeyRecord {
   name: string;
   /** HMAC-SHA256 of the key under the deployment's pepper, hex. */
   hash: string;
+  /**
+   * The app secret version (`AppSecret`) the hash was made with. Records made before versions existed
+   * have none: that means `"1"` (`pepperOf`).
+   */
+  pepper?: string;
   createdAt: string;
   revokedAt?: string;
 }
@@ -34,53 +40,97 @@ export const ApiKeyNameSchema = z.lazy(() =>
     ),
 );
 
+/** The app secret version a record's hash was made with: its `pepper`, or `"1"` for an older record. */
+export function pepperOf(record: Pick<ApiKeyRecord, "pepper">): string {
+  return record.pepper ?? "1";
+}
+
 /**
- * Hashes keys with a secret pepper, so a leaked table cannot be used to check guesses offline.
- * The key id is derived from the hash: a lookup is one GetItem, and the full hash is then compared
- * in constant time.
+ * Hashes keys with a secret pepper, so a leaked table cannot be used to check guesses offline. The pepper is
+ * one version of the app secret (`AppSecret`): the version a key was issued under is in its prefix (`mrd_`
+ * is 1, `mrd2_` is 2, see `keyVersionOf`), a chosen key uses the current one. The key id is derived from
+ * the hash under that version, so a lookup is still one GetItem, however many versions the ring holds, and
+ * the full hash is then compared in constant time under the version the record names.
+ *
+ * @example
+ * const hasher = new ApiKeyHasher(parseAppSecret(text)); // or the text itself
+ * const id = hasher.idOf(hasher.hash(key)); // under the key's own version
  */
 export class ApiKeyHasher {
-  readonly #pepper: string;
+  readonly #secret: AppSecret;
 
-  constructor(pepper: string) {
-    this.#pepper = pepper;
+  /** `secret`: the ring, or the app secret's text (`parseAppSecret`; a plain string is version 1). */
+  constructor(secret: AppSecret | string) {
+    this.#secret = toAppSecret(secret);
   }
 
-  hash(key: string): string {
-    return createHmac("sha256", this.#pepper).update(key).digest("hex");
+  /** The version new keys are issued under. */
+  get current(): string {
+    return this.#secret.current;
+  }
+
+  /** Whether `version` is in the ring, i.e. not retired. */
+  accepts(version: string): boolean {
+    return Object.hasOwn(this.#secret.secrets, version);
+  }
+
+  /** The version `key` is hashed under: the one in its prefix, or the current one for a chosen key. */
+  versionOf(key: string): string {
+    return keyVersionOf(key) ?? this.#secret.current;
+  }
+
+  /** HMAC-SHA256 of `key` under `version` (default: the key's own, `versionOf`), hex. */
+  hash(key: string, version = this.versionOf(key)): string {
+    if (!this.accepts(version)) throw new RangeError(`The app secret holds no version ${version}`);
+    return createHmac("sha256", this.#secret.secrets[version] as string)
+      .update(key)
+      .digest("hex");
   }
 
   idOf(hash: string): string {
     return `key_${hash.slice(0, 20)}`;
   }
 
+  /**
+   * Whether `key` is the one `record` was made from: the key's version must be the record's, still in the
+   * ring, and the hash under it equal to the stored one.
+   */
   matches(key: string, record: ApiKeyRecord): boolean {
-    const given = Buffer.from(this.hash(key), "hex");
+    const version = pepperOf(record);
+    if (version !== this.versionOf(key) || !this.accepts(version)) return false;
+    const given = Buffer.from(this.hash(key, version), "hex");
     const stored = Buffer.from(record.hash, "hex");
     return given.length === stored.length && timingSafeEqual(given, stored);
   }
 }
 
-/** What every generated key starts with. */
+/** What every key generated under app secret version 1 starts with; version N > 1 is `mrdN_`. */
 export const API_KEY_PREFIX = "mrd_";
 
 /** Random bytes in a generated key: 43 base64url characters after the prefix. */
 const KEY_BYTES = 32;
 
-/** Longest key ever looked up (a development key chosen by hand); a generated one has 47 characters. */
+/**
+ * Longest key ever looked up (a development key chosen by hand); a generated one has 47 characters under
+ * version 1, 48 to 53 under a later one.
+ */
 export const API_KEY_MAX_LENGTH = 128;
 
-// `mrd_` and the base64url of 32 bytes: 42 characters of 6 bits, then one holding the last 4 bits and two
-// zero bits, so one of 16 characters. No other string is a key `generateApiKey` made.
-const GENERATED_KEY = /^mrd_[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+// Our prefix: `mrd`, the app secret version (none for 1, else 2 to 999999 without leading zeros), `_`.
+// Anything that starts like `mrd<digits>_` is held to the generated shape, so no chosen key can pass for one.
+const OUR_PREFIX = /^mrd[0-9]*_/;
+// Then the base64url of 32 bytes: 42 characters of 6 bits, then one holding the last 4 bits and two zero
+// bits, so one of 16 characters. No other string is a key `generateApiKey` made.
+const GENERATED_KEY = /^mrd([2-9]|[1-9][0-9]{1,5})?_[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 // A key chosen for the sandbox (`MERIDIAN_DEV_API_KEY`, at least 16 characters), without our prefix.
 const CHOSEN_KEY = /^[!-~]{16,128}$/;
 
 /**
- * Whether `key` can be one of ours, decided without a hash or a read: a key that starts with `mrd_` must be
- * exactly what `generateApiKey` makes (`mrd_` and 43 base64url characters); any other is a chosen one (the
- * sandbox's development key) and must be 16 to 128 visible ASCII characters (no space). `createApiKey`
- * registers no key this refuses, so a key refused here has no record.
+ * Whether `key` can be one of ours, decided without a hash or a read: a key that starts with our prefix
+ * (`mrd_`, or `mrdN_` for app secret version N) must be exactly what `generateApiKey` makes (the prefix and
+ * 43 base64url characters); any other is a chosen one (the sandbox's development key) and must be 16 to
+ * 128 visible ASCII characters (no space). `createApiKey` registers no key this refuses, so a key refused
+ * here has no record.
  *
  * @example
  * isWellFormedApiKey(generateApiKey()); // true
@@ -88,12 +138,38 @@ const CHOSEN_KEY = /^[!-~]{16,128}$/;
  */
 export function isWellFormedApiKey(key: string): boolean {
   if (key.length > API_KEY_MAX_LENGTH) return false;
-  return key.startsWith(API_KEY_PREFIX) ? GENERATED_KEY.test(key) : CHOSEN_KEY.test(key);
+  return OUR_PREFIX.test(key) ? GENERATED_KEY.test(key) : CHOSEN_KEY.test(key);
 }
 
-/** Makes a new random key: `mrd_` followed by 32 random bytes in base64url. */
+/**
+ * The app secret version a generated key was issued under, from its prefix: `"1"` for `mrd_…`, `"7"` for
+ * `mrd7_…`; `undefined` for a chosen key or anything not well formed.
+ *
+ * @example
+ * keyVersionOf(generateApiKeyFor("2")); // "2"
+ */
+export function keyVersionOf(key: string): string | undefined {
+  const match = GENERATED_KEY.exec(key);
+  if (!match) return undefined;
+  return match[1] ?? "1";
+}
+
+/**
+ * Makes a new random key for app secret `version`: `mrd_` (version 1) or `mrd<version>_`, followed by 32
+ * random bytes in base64url. `createApiKey` issues keys under the current version this way.
+ *
+ * @example
+ * generateApiKeyFor("2"); // "mrd2_…"
+ */
+export function generateApiKeyFor(version: string): string {
+  if (!APP_SECRET_VERSION.test(version)) throw new RangeError(`Not an app secret version: ${version}`);
+  const prefix = version === "1" ? API_KEY_PREFIX : `mrd${version}_`;
+  return `${prefix}${randomBytes(KEY_BYTES).toString("base64url")}`;
+}
+
+/** Makes a new random key under app secret version 1: `mrd_` followed by 32 random bytes in base64url. */
 export function generateApiKey(): string {
-  return `${API_KEY_PREFIX}${randomBytes(KEY_BYTES).toString("base64url")}`;
+  return generateApiKeyFor("1");
 }
 
 /**
