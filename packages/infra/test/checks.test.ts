@@ -31,6 +31,16 @@ describe("security gates (cdk-nag AwsSolutions + Control Tower rules via cfn-gua
     },
   );
 
+  it("acknowledges the missing WAF (APIG3) only on a REST API stage without a web ACL", () => {
+    const apig3 = (overrides: Partial<StageConfigInput>) =>
+      validate(synthStage(overrides).app).acknowledged.filter((a) => a.rule.endsWith("APIG3"));
+
+    // prod's REST API gets the web ACL by default: nothing left to acknowledge.
+    expect(apig3({ ...prod, frontDoor: "rest-api" })).toEqual([]);
+    const [off] = apig3({ frontDoor: "rest-api" });
+    expect(off?.reason).toMatch(/turns the WAF web ACL off/);
+  });
+
   it("acknowledges only the '*' resources AWS requires (X-Ray, ListStreams), nothing else of IAM5", () => {
     // Tracing on: X-Ray on every function's role, plus the stream poller's ListStreams.
     const traced = validate(synthStage({ tracing: true }).app).acknowledged.filter((a) =>

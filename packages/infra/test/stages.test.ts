@@ -5,6 +5,7 @@ import {
   personal,
   resolveStage,
   type StageConfigInput,
+  WAF_DEFAULTS,
 } from "../src/config/stages.ts";
 
 describe("stage config", () => {
@@ -108,6 +109,80 @@ describe("stage config", () => {
     const [dev, staging, prod] = namedStageConfigs({});
     expect(prod?.reservedConcurrency).toBe(200);
     expect([dev?.reservedConcurrency, staging?.reservedConcurrency]).toEqual([undefined, undefined]);
+  });
+
+  it("puts per-IP WAF limits on prod's REST API or ALB by default, on no other stage or front door", () => {
+    const stage = (kind: "prod" | "staging", extra: Partial<StageConfigInput> = {}) =>
+      defineStage({
+        name: kind,
+        kind,
+        regions: ["us-east-1"],
+        logRetentionDays: 30,
+        removalPolicy: "retain",
+        ...extra,
+      });
+
+    // Named stages: prod's default front door is the HTTP API, which cannot have a web ACL.
+    expect(namedStageConfigs({}).map((s) => [s.name, s.frontDoor, s.waf])).toEqual([
+      ["dev", "http-api", undefined],
+      ["staging", "http-api", undefined],
+      ["prod", "http-api", undefined],
+    ]);
+    expect(personal("alice", {}).waf).toBeUndefined();
+    expect(stage("prod", { frontDoor: "rest-api" }).waf).toEqual(WAF_DEFAULTS);
+    expect(stage("prod", { frontDoor: "alb" }).waf).toEqual({
+      windowSeconds: 300,
+      limitPerIp: 6000,
+      publicRootLimitPerIp: 300,
+    });
+    expect(stage("prod", { frontDoor: "alb", waf: { enabled: false } }).waf).toBeUndefined();
+    expect(stage("staging", { frontDoor: "rest-api" }).waf).toBeUndefined();
+    // Asking for it: what is left out takes the defaults.
+    expect(stage("staging", { frontDoor: "alb", waf: { windowSeconds: 60, limitPerIp: 500 } }).waf).toEqual({
+      windowSeconds: 60,
+      limitPerIp: 500,
+      publicRootLimitPerIp: 300,
+    });
+  });
+
+  it("refuses WAF on the HTTP API, and limits or windows AWS WAF does not accept", () => {
+    const base: StageConfigInput = {
+      name: "x1",
+      kind: "dev",
+      regions: ["us-east-1"],
+      removalPolicy: "destroy",
+      logRetentionDays: 7,
+      frontDoor: "alb",
+    };
+    const httpApi =
+      /waf: the HTTP API front door cannot be associated with a WAF web ACL: use frontDoor 'rest-api' or 'alb'/;
+    expect(() => defineStage({ ...base, frontDoor: "http-api", waf: {} })).toThrow(httpApi);
+    // The default front door is the HTTP API too.
+    expect(() => defineStage({ ...base, frontDoor: undefined, waf: { limitPerIp: 100 } })).toThrow(httpApi);
+    expect(defineStage({ ...base, frontDoor: "http-api", waf: { enabled: false } }).waf).toBeUndefined();
+
+    expect(() => defineStage({ ...base, waf: { limitPerIp: 9, publicRootLimitPerIp: 5 } })).toThrow(
+      /waf.limitPerIp/,
+    );
+    expect(() => defineStage({ ...base, waf: { publicRootLimitPerIp: 9 } })).toThrow(
+      /waf.publicRootLimitPerIp/,
+    );
+    expect(() => defineStage({ ...base, waf: { limitPerIp: 1.5 } })).toThrow(/waf.limitPerIp/);
+    expect(() => defineStage({ ...base, waf: { windowSeconds: 90 } } as never)).toThrow(/waf.windowSeconds/);
+    expect(() => defineStage({ ...base, waf: { limitPerIp: 300, publicRootLimitPerIp: 300 } })).toThrow(
+      /waf.publicRootLimitPerIp: the GET \/ limit must be below limitPerIp/,
+    );
+    expect(() => defineStage({ ...base, waf: { limitPerIP: 300 } } as never)).toThrow(
+      /waf: Unrecognized key: "limitPerIP"/,
+    );
+    expect(() => defineStage({ ...base, waf: false } as never)).toThrow(
+      /waf: Invalid input: expected object/,
+    );
+    expect(defineStage({ ...base, waf: { limitPerIp: 10_000, publicRootLimitPerIp: 10 } }).waf).toEqual({
+      windowSeconds: 300,
+      limitPerIp: 10_000,
+      publicRootLimitPerIp: 10,
+    });
   });
 
   it("refuses a prod stage that would destroy its data", () => {

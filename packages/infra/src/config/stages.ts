@@ -23,6 +23,56 @@ const STAGE_NAME = /^[a-z][a-z0-9-]{0,19}$/;
 const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\/?$/i;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
+/** The front doors a regional WAF web ACL can be associated with (an HTTP API cannot have one). */
+export const WAF_FRONT_DOORS = ["rest-api", "alb"] as const satisfies readonly FrontDoorKind[];
+
+/** The evaluation windows AWS WAF offers a rate-based rule, in seconds. */
+export const WAF_WINDOWS_SECONDS = [60, 120, 300, 600] as const;
+
+/**
+ * A rate-based rule's limit per evaluation window, in AWS WAF's bounds: at least 10 (since August 2024; 100
+ * before, and still in the few regions that did not get the lower limits), at most 2,000,000,000.
+ */
+const WafLimitSchema = z.number().check(z.int(), z.minimum(10), z.maximum(2_000_000_000));
+
+/**
+ * What `waf: {}` means, and what prod gets unless it says otherwise. An address is limited, not a person:
+ * phones behind carrier NAT and offices share one, so the limits sit far above one user's needs.
+ * - 6,000 requests in 5 minutes is 20/s sustained from one address: a dashboard session (a live chart
+ *   polling every few seconds) needs under 1/s, and one address takes at most 0.2% of prod's 10,000/s stage
+ *   throttle, so a flood needs hundreds of addresses instead of one.
+ * - 300 `GET /` in 5 minutes is 1/s from one address: a visit is one request, and one address takes at most
+ *   1% of prod's 100/s `GET /` throttle, which otherwise any single caller can use up for everyone.
+ */
+export const WAF_DEFAULTS = { windowSeconds: 300, limitPerIp: 6000, publicRootLimitPerIp: 300 } as const;
+
+const WafSchema = z
+  .strictObject({
+    /** `false` turns the web ACL off, e.g. in a prod stage that would get one by default. */
+    enabled: z._default(z.boolean(), true),
+    /**
+     * How far back WAF counts each address's requests (60, 120, 300 or 600 s). WAF re-counts about every
+     * 10 s whatever the window, so a client is blocked within seconds to tens of seconds of passing the limit,
+     * and let through again once its count over the window falls below it.
+     */
+    windowSeconds: z._default(z.literal(WAF_WINDOWS_SECONDS), WAF_DEFAULTS.windowSeconds),
+    /** Requests one source IP may send within the window, any method and path, before WAF answers 403. */
+    limitPerIp: z._default(WafLimitSchema, WAF_DEFAULTS.limitPerIp),
+    /**
+     * Requests for `GET /` (the public, unauthenticated route that records a visit) one source IP may send
+     * within the window; those let through count towards `limitPerIp` too.
+     */
+    publicRootLimitPerIp: z._default(WafLimitSchema, WAF_DEFAULTS.publicRootLimitPerIp),
+  })
+  .check(
+    z.refine((w) => w.publicRootLimitPerIp < w.limitPerIp, {
+      path: ["publicRootLimitPerIp"],
+      message: "the GET / limit must be below limitPerIp, or the GET / rule would never be the one to block",
+    }),
+  );
+/** The limits of a stage's web ACL; a stage without one has `waf: undefined`. */
+export type WafConfig = Omit<z.output<typeof WafSchema>, "enabled">;
+
 const ThrottleSchema = z.strictObject({
   /** Steady-state requests per second. */
   rateLimit: z.number().check(z.positive()),
@@ -116,6 +166,13 @@ export const StageConfigSchema = z.pipe(
        * prod, `off` elsewhere.
        */
       threatProtection: z.optional(z.enum(["off", "audit", "enforced"])),
+      /**
+       * A regional AWS WAF web ACL on the front door with per-client (source IP) rate-based rules: every request,
+       * and `GET /` more strictly (docs/operations.md, "Rate limits per front door"). `rest-api` and `alb` only.
+       * `{}` turns it on with `WAF_DEFAULTS`, `{ enabled: false }` off. Unset: on with `WAF_DEFAULTS` in prod when
+       * its front door can have one, off otherwise.
+       */
+      waf: z.optional(WafSchema),
     })
     .check(
       z.refine((s) => s.kind !== "prod" || s.removalPolicy === "retain", {
@@ -133,6 +190,12 @@ export const StageConfigSchema = z.pipe(
             "a staging or prod stage allows no localhost origin unless it sets allowLocalOrigins: true",
         },
       ),
+      z.refine((s) => !s.waf?.enabled || (WAF_FRONT_DOORS as readonly string[]).includes(s.frontDoor), {
+        path: ["waf"],
+        message:
+          "the HTTP API front door cannot be associated with a WAF web ACL: use frontDoor 'rest-api' or 'alb' " +
+          "(or a CloudFront distribution with a web ACL in front, not built), or remove waf",
+      }),
       z.refine((s) => !s.domain || s.regions.every((r) => s.domain?.certificateArns[r] !== undefined), {
         path: ["domain", "certificateArns"],
         message: "give a certificate ARN for every region of the stage",
@@ -142,8 +205,20 @@ export const StageConfigSchema = z.pipe(
     ...s,
     tracing: s.tracing ?? s.kind === "prod",
     threatProtection: s.threatProtection ?? (s.kind === "prod" ? "enforced" : "off"),
+    waf: s.waf ? wafOf(s.waf) : defaultWaf(s),
   })),
 );
+
+/** Prod is protected unless it opts out; its default front door (`http-api`) cannot be, so it gets none. */
+function defaultWaf(s: { kind: string; frontDoor: FrontDoorKind }): WafConfig | undefined {
+  return s.kind === "prod" && (WAF_FRONT_DOORS as readonly string[]).includes(s.frontDoor)
+    ? { ...WAF_DEFAULTS }
+    : undefined;
+}
+
+function wafOf({ enabled, ...limits }: z.output<typeof WafSchema>): WafConfig | undefined {
+  return enabled ? limits : undefined;
+}
 
 export type StageConfig = z.output<typeof StageConfigSchema>;
 export type StageConfigInput = z.input<typeof StageConfigSchema>;
@@ -195,6 +270,8 @@ const namedStages: Record<NamedStage, StageConfigInput> = {
     // the design target) and leaves the rest of the account's 1,000 to its other functions. Raise it with
     // the account's quota (docs/operations.md).
     reservedConcurrency: 200,
+    // waf unset: the WAF_DEFAULTS per-IP limits once prod's front door is rest-api or alb; the HTTP API cannot
+    // have a web ACL, so today's prod has none (docs/operations.md, "Rate limits per front door").
     throttle: {
       // 10,000 writes/s is the design target (docs/data-model.md); the account's API Gateway quota must allow it.
       stage: { rateLimit: 10_000, burstLimit: 5_000 },

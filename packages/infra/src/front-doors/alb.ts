@@ -14,6 +14,7 @@ import { LambdaTarget } from "aws-cdk-lib/aws-elasticloadbalancingv2-targets";
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import type { FrontDoor, FrontDoorProps, LatencyStatistic } from "./front-door.ts";
+import { RateLimitWebAcl } from "./waf.ts";
 
 const SUM_PER_MINUTE = { period: Duration.minutes(1), statistic: "Sum" } as const;
 
@@ -21,12 +22,14 @@ const SUM_PER_MINUTE = { period: Duration.minutes(1), statistic: "Sum" } as cons
  * Application Load Balancer with the function as its Lambda target. The VPC has public subnets only: the
  * function does not run in it, so no NAT gateway (the largest fixed cost of a VPC) is needed. HTTPS with the
  * stage's certificate when a domain is configured (port 80 then redirects), plain HTTP otherwise. An ALB has no
- * request throttling and no CORS handling of its own: reserved concurrency caps the function, and a WAF
- * rate-based rule is the next step if a stage needs more.
+ * request throttling and no CORS handling of its own: reserved concurrency caps the function, and the stage's
+ * `waf` adds a web ACL with per-IP rate limits (waf.ts).
  */
 export class AlbFrontDoor extends Construct implements FrontDoor {
   readonly vpc: Vpc;
   readonly loadBalancer: ApplicationLoadBalancer;
+  /** The per-IP rate limits, when the stage has `waf`. */
+  readonly webAcl?: RateLimitWebAcl;
   readonly url: string;
   readonly domainTarget?: string;
 
@@ -102,6 +105,13 @@ export class AlbFrontDoor extends Construct implements FrontDoor {
       });
     }
     this.loadBalancer.logAccessLogs(logs, "alb");
+    if (stage.waf) {
+      this.webAcl = new RateLimitWebAcl(this, "Waf", {
+        stageName: stage.name,
+        waf: stage.waf,
+        resourceArn: this.loadBalancer.loadBalancerArn,
+      });
+    }
     for (const sg of this.loadBalancer.connections.securityGroups) {
       Validations.of(sg).acknowledge({
         id: "AwsSolutions::AwsSolutions-EC23",

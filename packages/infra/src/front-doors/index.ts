@@ -5,6 +5,7 @@ import { HttpApiFrontDoor } from "./http-api.ts";
 import { RestApiFrontDoor } from "./rest-api.ts";
 
 export type { FrontDoor, FrontDoorProps, LatencyStatistic } from "./front-door.ts";
+export { RateLimitWebAcl, type RateLimitWebAclProps, WAF_RULES } from "./waf.ts";
 export { AlbFrontDoor, HttpApiFrontDoor, RestApiFrontDoor };
 
 /** The front door the stage config asks for, routing every request to `props.handler`. */

@@ -25,6 +25,7 @@ import {
   type FrontDoorProps,
   type LatencyStatistic,
 } from "./front-door.ts";
+import { RateLimitWebAcl } from "./waf.ts";
 
 /**
  * API Gateway REST API: `ANY /` and `ANY /{proxy+}` to the function (what `proxy: true` builds), plus an explicit
@@ -32,11 +33,14 @@ import {
  * plan with API key source HEADER lets operators hand out API Gateway managed keys to clients who want per-key
  * quotas. No method requires such a key: the app authenticates `x-api-key` itself. `HEAD /` and other spellings
  * of the root (`//`, `/%2e`) reach `ANY /` or `{proxy+}`, without the `GET /` method throttle: the app answers
- * them 405 and 404 and records nothing, so only the throttled `GET /` records a visit.
+ * them 405 and 404 and records nothing, so only the throttled `GET /` records a visit. Those throttles are one
+ * bucket for all callers; the stage's `waf` adds per-IP limits with a web ACL on the stage (waf.ts).
  */
 export class RestApiFrontDoor extends Construct implements FrontDoor {
   readonly api: LambdaRestApi;
   readonly usagePlan: UsagePlan;
+  /** The per-IP rate limits, when the stage has `waf`. */
+  readonly webAcl?: RateLimitWebAcl;
   readonly url: string;
   readonly domainTarget?: string;
 
@@ -127,12 +131,21 @@ export class RestApiFrontDoor extends Construct implements FrontDoor {
           "measured under 15% (config/stages.ts); set `tracing: true` on the stage to trace it.",
       });
     }
-    Validations.of(this.api.deploymentStage).acknowledge({
-      id: "AwsSolutions::AwsSolutions-APIG3",
-      reason:
-        "No WAF web ACL yet: stage, method and usage-plan throttles cap the rate; a web ACL costs $5/month plus " +
-        "$1 per rule and $0.60 per million requests per stage and region. Add one when a stage needs IP rules.",
-    });
+    if (stage.waf) {
+      this.webAcl = new RateLimitWebAcl(this, "Waf", {
+        stageName: stage.name,
+        waf: stage.waf,
+        resourceArn: this.api.deploymentStage.stageArn,
+      });
+    } else {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: "AwsSolutions::AwsSolutions-APIG3",
+        reason:
+          "This stage turns the WAF web ACL off (`waf` in the stage config; on by default in prod only): stage, " +
+          "method and usage-plan throttles cap the rate for all callers together; a web ACL would cost $5/month " +
+          "plus $1 per rule and $0.60 per million requests per region.",
+      });
+    }
 
     this.usagePlan = this.api.addUsagePlan("UsagePlan", {
       name: `meridian-${stage.name}`,
