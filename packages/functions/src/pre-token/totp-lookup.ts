@@ -2,17 +2,22 @@ import {
   AdminGetUserCommand,
   CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { clientBudget, LOCAL_CREDENTIALS, type LocalCredentials } from "@meridian/adapters";
+import type { LocalCredentials } from "@meridian/adapters";
+// The subpath, not the package root: the root loads the DynamoDB client, which this function never uses.
+import { clientBudget } from "@meridian/adapters/budget";
 import type { CallBudget } from "@meridian/core";
 import { noTracing, type Tracing } from "../tracing/tracing.ts";
 import type { TotpLookup } from "./admin-gate.ts";
+
+/** What a client of a stand-in `endpoint` signs with when given nothing (the adapters' LOCAL_CREDENTIALS). */
+const LOCAL_SIGNING: LocalCredentials = { accessKeyId: "local", secretAccessKey: "local" };
 
 export interface TotpLookupOptions {
   budget: CallBudget;
   region?: string;
   /** A stand-in for Cognito's API (tests); unset in AWS. */
   endpoint?: string;
-  /** What to sign with at `endpoint`; default LOCAL_CREDENTIALS. Ignored without an endpoint. */
+  /** What to sign with at `endpoint`; default LOCAL_SIGNING. Ignored without an endpoint. */
   credentials?: LocalCredentials;
   tracing?: Tracing;
 }
@@ -32,7 +37,7 @@ export function createTotpLookup(options: TotpLookupOptions): TotpLookup {
             endpoint: options.endpoint,
             region: options.region ?? "us-east-1",
             // A copy: the SDK writes its own bookkeeping onto the object it is given.
-            credentials: { ...(options.credentials ?? LOCAL_CREDENTIALS) },
+            credentials: { ...(options.credentials ?? LOCAL_SIGNING) },
           }
         : {}),
     }),
