@@ -1,13 +1,34 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { buildSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BUILTINS_BY_REQUIRE, buildLambdaSync, functionEntry } from "../src/bundling/lambda-bundle.ts";
 import { synthStage } from "./helpers.ts";
+
+/** The stage synthesized with bundling, once for the whole file (bundling every function is the slow part). */
+let bundledStage: ReturnType<typeof synthStage> | undefined;
+function bundled(): ReturnType<typeof synthStage> {
+  bundledStage ??= synthStage({}, { checks: false, bundle: true });
+  return bundledStage;
+}
+
+/** The folder of the bundled asset of the function in `stack` whose description matches `what`. */
+function assetDir(stack: Stack, what: RegExp): string {
+  const functions = Template.fromStack(stack).findResources("AWS::Lambda::Function", {
+    Properties: { Description: Match.stringLikeRegexp(what.source) },
+  });
+  const s3Key = (Object.values(functions)[0] as { Properties: { Code: { S3Key: string } } }).Properties.Code
+    .S3Key;
+  return join(bundled().app.outdir, `asset.${s3Key.replace(/\.zip$/, "")}`);
+}
 
 /**
  * Imports the bundle in a fresh Node process, as Lambda would, and sends it one API Gateway v2 event. The asset
@@ -153,13 +174,7 @@ describe("the bundled HTTP handler", () => {
 
   beforeAll(() => {
     // Bundle for real (the only tests that do).
-    const { app, stateless } = synthStage({}, { checks: false, bundle: true });
-    const functions = Template.fromStack(stateless).findResources("AWS::Lambda::Function", {
-      Properties: { Description: Match.stringLikeRegexp("HTTP API") },
-    });
-    const s3Key = (Object.values(functions)[0] as { Properties: { Code: { S3Key: string } } }).Properties.Code
-      .S3Key;
-    dir = join(app.outdir, `asset.${s3Key.replace(/\.zip$/, "")}`);
+    dir = assetDir(bundled().stateless, /HTTP API/);
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -253,6 +268,88 @@ describe("the bundled HTTP handler", () => {
   });
 });
 
+/** Imports the bundle in a fresh Node process and hands it one pre token generation event. */
+const INVOKE_TRIGGER = `
+const { handler } = await import(process.argv[1]);
+const result = await handler(JSON.parse(process.argv[2]), { awsRequestId: "lambda-2" });
+process.stdout.write("RESULT " + JSON.stringify(result));
+`;
+
+describe("the bundled pre token generation trigger", () => {
+  let dir = "";
+  beforeAll(() => {
+    dir = assetDir(bundled().stateful, /pre token generation/);
+  });
+
+  it("carries the Cognito client but no DynamoDB client, starts, calls AdminGetUser and withholds the admin group without TOTP", async () => {
+    // Prepare: Cognito's API stands in on 127.0.0.1 (AWS JSON 1.1): a user without MFA.
+    const targets: string[] = [];
+    const server = createServer((req, res) => {
+      targets.push(String(req.headers["x-amz-target"]));
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+        res.end(JSON.stringify({ Username: "u-1", Enabled: true, UserStatus: "CONFIRMED" }));
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const event = {
+      version: "2",
+      triggerSource: "TokenGeneration_Authentication",
+      region: "eu-west-1",
+      userPoolId: "eu-west-1_Bundle",
+      userName: "u-1",
+      callerContext: { awsSdkVersion: "aws-sdk-unknown-unknown", clientId: "client" },
+      request: {
+        userAttributes: { sub: "u-1", email: "someone@example.com" },
+        groupConfiguration: { groupsToOverride: ["admin"], iamRolesToOverride: [], preferredRole: null },
+        scopes: ["aws.cognito.signin.user.admin"],
+      },
+      response: { claimsAndScopeOverrideDetails: null },
+    };
+
+    // Act: spawned, not spawnSync, so this process's server can answer the child.
+    const child = spawn(
+      process.execPath,
+      ["--input-type=module", "-e", INVOKE_TRIGGER, join(dir, "index.mjs"), JSON.stringify(event)],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: "eu-west-1",
+          COGNITO_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        },
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const [status] = (await once(child, "close")) as [number];
+    server.close();
+
+    // Assess
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(targets).toEqual(["AWSCognitoIdentityProviderService.AdminGetUser"]);
+    // The log lines come first, then the result (which echoes the event, email included).
+    const at = stdout.lastIndexOf("RESULT ");
+    const result = JSON.parse(stdout.slice(at + "RESULT ".length));
+    expect(result.response.claimsAndScopeOverrideDetails.groupOverrideDetails.groupsToOverride).toEqual([]);
+    expect(stdout.slice(0, at)).toMatch(/"level":"WARN".*"sub":"u-1"/);
+    expect(stdout.slice(0, at)).not.toContain("someone@example.com");
+    expect(filesFrom(dir, /node_modules\/@aws-sdk\/client-cognito-identity-provider\//)).toEqual([
+      "index.mjs",
+    ]);
+    expect(filesFrom(dir, /node_modules\/@aws-sdk\/client-dynamodb\//)).toEqual([]);
+  });
+});
+
 describe("a synth that skips bundling (unit tests)", () => {
   it("runs no bundler and copies nothing: the asset stays the entry's folder", () => {
     // Arrange
@@ -273,7 +370,9 @@ describe("a synth that skips bundling (unit tests)", () => {
         .map((asset) => asset.source.path);
     });
     expect(sources.sort()).toEqual(
-      (["http", "metrics-job", "order-stream"] as const).map((name) => dirname(functionEntry(name))),
+      (["http", "metrics-job", "order-stream", "pre-token"] as const).map((name) =>
+        dirname(functionEntry(name)),
+      ),
     );
   });
 });

@@ -94,6 +94,56 @@ describe("the stateful stack", () => {
     });
   });
 
+  it("gives the pool a V2_0 pre token generation trigger allowed exactly cognito-idp:AdminGetUser on that pool; MFA stays optional, TOTP only", () => {
+    // Act
+    const template = templatesFor({ name: "qa" }).stateful;
+
+    // Assess: the trigger is the pre-token function, in the version whose overrides reach access tokens.
+    const [fnId, fn] =
+      Object.entries(
+        template.findResources("AWS::Lambda::Function", {
+          Properties: { Description: Match.stringLikeRegexp("pre token generation") },
+        }),
+      )[0] ?? [];
+    if (!fnId || !fn) throw new Error("no pre token generation function");
+    expect(fn.Properties.Environment.Variables).toMatchObject({ ADMIN_GROUP: "admin" });
+    const [poolId, pool] = Object.entries(template.findResources("AWS::Cognito::UserPool"))[0] ?? [
+      "",
+      undefined,
+    ];
+    expect(pool?.Properties).toMatchObject({
+      MfaConfiguration: "OPTIONAL",
+      EnabledMfas: ["SOFTWARE_TOKEN_MFA"],
+      LambdaConfig: {
+        PreTokenGenerationConfig: { LambdaArn: { "Fn::GetAtt": [fnId, "Arn"] }, LambdaVersion: "V2_0" },
+      },
+    });
+    expect(Object.keys(pool?.Properties.LambdaConfig ?? {})).toEqual(["PreTokenGenerationConfig"]);
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      FunctionName: { "Fn::GetAtt": [fnId, "Arn"] },
+      Principal: "cognito-idp.amazonaws.com",
+      SourceArn: { "Fn::GetAtt": [poolId, "Arn"] },
+    });
+
+    // Every statement of every policy on the function's role: its log group, and AdminGetUser on the pool.
+    const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+    const statements = Object.values(template.findResources("AWS::IAM::Policy"))
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    expect(statements).toHaveLength(2);
+    expect(statements).toContainEqual({
+      Action: "cognito-idp:AdminGetUser",
+      Effect: "Allow",
+      Resource: { "Fn::GetAtt": [poolId, "Arn"] },
+    });
+    expect(statements.filter((st) => JSON.stringify(st.Action).includes("cognito-idp"))).toHaveLength(1);
+    expect(statements.find((st) => st.Action !== "cognito-idp:AdminGetUser")?.Action).toEqual([
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]);
+  });
+
   it("turns Cognito threat protection on (Plus plan) in prod and where a stage says so, off elsewhere", () => {
     const plan = (overrides: Parameters<typeof templatesFor>[0]) =>
       Object.values(templatesFor(overrides).stateful.findResources("AWS::Cognito::UserPool"))[0]?.Properties;

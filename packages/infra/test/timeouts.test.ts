@@ -1,9 +1,15 @@
-import { BUDGETS, type Budgets, budgetProblems, orderStreamWorstCaseMs } from "@meridian/core";
+import {
+  BUDGETS,
+  type Budgets,
+  budgetProblems,
+  COGNITO_TRIGGER_LIMIT_MS,
+  orderStreamWorstCaseMs,
+} from "@meridian/core";
 import { describe, expect, it } from "vitest";
 import { templatesFor } from "./helpers.ts";
 
 /** Timeout (seconds) of the function whose description starts with `what`. */
-function timeoutOf(template: ReturnType<typeof templatesFor>["stateless"], what: RegExp): number {
+function timeoutOf(template: ReturnType<typeof templatesFor>["stateful"], what: RegExp): number {
   const fn = Object.values(template.findResources("AWS::Lambda::Function")).find((f) =>
     what.test(String(f.Properties.Description)),
   );
@@ -22,6 +28,10 @@ describe("timeouts derived from the budgets", () => {
     expect(http * 1000).toBeGreaterThan(BUDGETS.http.requestMs);
     expect(timeoutOf(httpApi, /reserves stock/) * 1000).toBeGreaterThan(orderStreamWorstCaseMs());
     expect(timeoutOf(httpApi, /publishes data metrics/) * 1000).toBeGreaterThan(BUDGETS.metricsJob.runMs);
+    // The trigger answers (without the admin group) after its lookup's deadline, within what Cognito waits.
+    const preToken = timeoutOf(templatesFor({}).stateful, /pre token generation/) * 1000;
+    expect(preToken).toBeGreaterThan(BUDGETS.preToken.lookupMs);
+    expect(preToken).toBeLessThanOrEqual(COGNITO_TRIGGER_LIMIT_MS);
     const [integration] = Object.values(httpApi.findResources("AWS::ApiGatewayV2::Integration"));
     // A cold start's init (reading the secret) counts against the integration timeout too.
     expect(integration?.Properties.TimeoutInMillis).toBeGreaterThan(http * 1000 + BUDGETS.secret.totalMs);
@@ -38,7 +48,7 @@ describe("timeouts derived from the budgets", () => {
     }
   });
 
-  it("keep their rules: a call fits in the request, the JWKS fetch too, a job's call in its run", () => {
+  it("keep their rules: a call fits in the request, the JWKS fetch too, a job's call in its run, the trigger's lookup in Cognito's wait", () => {
     const broken: Budgets = {
       ...BUDGETS,
       http: {
@@ -47,6 +57,7 @@ describe("timeouts derived from the budgets", () => {
         jwksMs: 10_000,
       },
       secret: { ...BUDGETS.secret, attemptTimeoutMs: BUDGETS.secret.totalMs + 1 },
+      preToken: { ...BUDGETS.preToken, lookupMs: COGNITO_TRIGGER_LIMIT_MS },
     };
 
     expect(budgetProblems()).toEqual([]);
@@ -54,6 +65,7 @@ describe("timeouts derived from the budgets", () => {
       "secret.attemptTimeoutMs must not exceed totalMs",
       "http.call.totalMs must be below http.requestMs: one stalled call answers 503 before the deadline",
       "http.jwksMs must be below http.requestMs",
+      "preToken.lookupMs must be below Cognito's 5 s trigger limit",
     ]);
   });
 });

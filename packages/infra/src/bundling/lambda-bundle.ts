@@ -15,7 +15,7 @@ import { type BuildOptions, build, buildSync, type Metafile, type Plugin } from 
 export const LAMBDA_NODE_MAJOR = 24;
 
 /** The project's functions: a folder each in `packages/functions/src` holding `handler.ts`. */
-export const LAMBDA_FUNCTIONS = ["http", "order-stream", "metrics-job"] as const;
+export const LAMBDA_FUNCTIONS = ["http", "order-stream", "metrics-job", "pre-token"] as const;
 export type LambdaFunctionName = (typeof LAMBDA_FUNCTIONS)[number];
 
 /** Absolute path of a function's entry file, as the CDK app and the benchmarks bundle it. */

@@ -1,4 +1,4 @@
-import { BUDGETS, budgetProblems, orderStreamWorstCaseMs } from "@meridian/core";
+import { BUDGETS, budgetProblems, COGNITO_TRIGGER_LIMIT_MS, orderStreamWorstCaseMs } from "@meridian/core";
 import { Duration } from "aws-cdk-lib";
 
 /** Room above a budget for what runs after it: the error response, the log line, a trace flush. */
@@ -22,7 +22,15 @@ export const FUNCTION_TIMEOUTS = {
   orderStream: seconds(orderStreamWorstCaseMs() + MARGIN_MS),
   /** The run's deadline plus the margin: 42 s. */
   metricsJob: seconds(BUDGETS.metricsJob.runMs + MARGIN_MS),
+  /**
+   * The lookup's deadline plus the margin: 5 s, which is all Cognito waits for a trigger anyway. Past the
+   * lookup's deadline the code has already answered without the admin group.
+   */
+  preToken: seconds(BUDGETS.preToken.lookupMs + MARGIN_MS),
 } as const;
+
+if (FUNCTION_TIMEOUTS.preToken.toMilliseconds() > COGNITO_TRIGGER_LIMIT_MS)
+  throw new Error("BUDGETS.preToken.lookupMs leaves the trigger's timeout above Cognito's 5 s limit");
 
 /**
  * What a cold start may spend before the handler runs: loading the bundle (well under a second, see

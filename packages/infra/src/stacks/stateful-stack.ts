@@ -1,13 +1,16 @@
 import { TTL_ATTRIBUTE, tableDefinitions, tableNames } from "@meridian/adapters";
+import { PRE_TOKEN_SERVICE } from "@meridian/functions";
 import { CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import {
   AccountRecovery,
   FeaturePlan,
+  LambdaVersion,
   Mfa,
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
   UserPoolGroup,
+  UserPoolOperation,
 } from "aws-cdk-lib/aws-cognito";
 import {
   AttributeType,
@@ -17,10 +20,14 @@ import {
   Table,
   TableEncryption,
 } from "aws-cdk-lib/aws-dynamodb";
+import { Policy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
+import { functionEntry } from "../bundling/lambda-bundle.ts";
 import { removalPolicyOf } from "../config/naming.ts";
 import type { StageConfig } from "../config/stages.ts";
+import { FUNCTION_TIMEOUTS } from "../config/timeouts.ts";
+import { MeridianFunction } from "../constructs/meridian-function.ts";
 
 export interface StatefulStackProps extends StackProps {
   stage: StageConfig;
@@ -47,6 +54,8 @@ export class StatefulStack extends Stack {
   readonly appSecret: Secret;
   readonly userPool: UserPool;
   readonly webClient: UserPoolClient;
+  /** The pool's pre token generation trigger: the admin group only for members with TOTP MFA enabled. */
+  readonly preTokenFunction: MeridianFunction;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -173,7 +182,8 @@ export class StatefulStack extends Stack {
       id: "AwsSolutions::AwsSolutions-COG2",
       reason:
         "MFA is optional (TOTP) because customers sign themselves up; requiring it at sign-up loses customers. " +
-        "Admin accounts are expected to enrol TOTP (docs/deploy.md).",
+        "Admins must have TOTP: the pre token generation trigger leaves the admin group out of the tokens of " +
+        "a member without it (docs/deploy.md).",
     });
     if (stage.threatProtection === "off") {
       Validations.of(this.userPool).acknowledge({
@@ -188,6 +198,41 @@ export class StatefulStack extends Stack {
       groupName: ADMIN_GROUP,
       description: "May write the catalog",
     });
+
+    // Cognito has no "MFA required for one group", but with MFA optional it challenges every sign-in of a
+    // user who has TOTP enabled; this trigger issues the admin group only to those (fail closed). It lives
+    // here, not in the stateless stack, because the pool names it: the stateless stack already depends on
+    // this one. V2_0 events (the Essentials and Plus plans, so every stage) are the ones whose group override
+    // reaches the access token, which is what the API reads.
+    this.preTokenFunction = new MeridianFunction(this, "PreToken", {
+      entry: functionEntry("pre-token"),
+      description: `Meridian ${stage.name}: issues the admin group only to members with TOTP MFA (pre token generation)`,
+      timeout: FUNCTION_TIMEOUTS.preToken,
+      logRetention: stage.logRetentionDays,
+      logRemovalPolicy: removalPolicy,
+      tracing: stage.tracing,
+      service: PRE_TOKEN_SERVICE,
+      logLevel: stage.logLevel,
+      environment: { ADMIN_GROUP },
+    });
+    this.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      this.preTokenFunction,
+      LambdaVersion.V2_0,
+    );
+    // AdminGetUser on this pool only. A policy of its own, not the role's default policy: the function
+    // waits for its default policy, the pool waits for the function, and this statement names the pool, so
+    // in the default policy it would close a dependency cycle.
+    new Policy(this, "PreTokenUserLookup", {
+      roles: this.preTokenFunction.role ? [this.preTokenFunction.role] : [],
+      statements: [
+        new PolicyStatement({
+          actions: ["cognito-idp:AdminGetUser"],
+          resources: [this.userPool.userPoolArn],
+        }),
+      ],
+    });
+
     // The dashboard (a browser app: no client secret) signs users in with SRP.
     this.webClient = this.userPool.addClient("WebClient", {
       userPoolClientName: `meridian-${stage.name}-web`,
@@ -206,5 +251,6 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, "UserPoolId", { value: this.userPool.userPoolId });
     new CfnOutput(this, "WebClientId", { value: this.webClient.userPoolClientId });
     new CfnOutput(this, "AppSecretName", { value: appSecretName(stage.name) });
+    new CfnOutput(this, "PreTokenLogGroup", { value: this.preTokenFunction.logGroup.logGroupName });
   }
 }
