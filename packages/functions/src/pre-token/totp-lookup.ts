@@ -23,9 +23,10 @@ export interface TotpLookupOptions {
 }
 
 /**
- * Reads a user's MFA settings with AdminGetUser (the function's only permission): TOTP is enabled when
- * `UserMFASettingList` holds `SOFTWARE_TOKEN_MFA`. A user who associated an authenticator but never enabled
- * it (set-user-mfa-preference) is not challenged at sign-in, and does not count. One client per cold start.
+ * Reads a user's MFA settings with AdminGetUser (the function's only permission): TOTP counts when
+ * `UserMFASettingList` (the MFA options activated for the user, which Cognito challenges at every sign-in)
+ * holds `SOFTWARE_TOKEN_MFA`; a token only verified, never activated with set-user-mfa-preference, does not.
+ * One client per cold start.
  */
 export function createTotpLookup(options: TotpLookupOptions): TotpLookup {
   const client = (options.tracing ?? noTracing).captureClient(
