@@ -10,6 +10,7 @@ import {
 import { type AppDeps, createApp, type MeridianApp } from "@meridian/api";
 import {
   ApiKeyHasher,
+  type AppSecret,
   BUDGETS,
   type CallBudget,
   createCursorCodec,
@@ -54,10 +55,11 @@ function clientOptions(config: DataConfig, budget: CallBudget, tracing: Tracing 
 
 /**
  * Wires the one app to DynamoDB and the token issuer. Lambda and the sandbox both call this; only the
- * front door differs (how the caller IP and request id are found, how lines are logged).
+ * front door differs (how the caller IP and request id are found, how lines are logged). `appSecret` is
+ * the ring `resolveAppSecret` returns, or the app secret's text.
  */
 export function createMeridianApp(
-  config: RuntimeConfig & { appSecret: string },
+  config: Omit<RuntimeConfig, "appSecret"> & { appSecret: AppSecret | string },
   frontDoor: FrontDoor,
 ): MeridianApp {
   const { tracing, ...deps } = frontDoor;

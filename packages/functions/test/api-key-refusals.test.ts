@@ -1,6 +1,14 @@
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
-import { ApiKeyHasher, createApiKey, createLogger, generateApiKey, systemClock } from "@meridian/core";
+import {
+  ApiKeyHasher,
+  createApiKey,
+  createLogger,
+  generateApiKey,
+  retireAppSecret,
+  rotateAppSecret,
+  systemClock,
+} from "@meridian/core";
 import { createMeridianApp, noTracing, type Tracing } from "@meridian/functions";
 import { afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from "vitest";
 
@@ -30,6 +38,24 @@ const names = tableNames(`fn-refusals-${process.pid}-${Date.now().toString(36)}`
 let app: ReturnType<typeof createMeridianApp>;
 let validKey: string;
 
+/** The app as a function with `appSecret` would build it, on this file's tables, counted like `app`. */
+function appWith(appSecret: string) {
+  return createMeridianApp(
+    {
+      tables: names,
+      appSecret,
+      dynamodbEndpoint: inject("dynamodbEndpoint"),
+      apiKeyCacheTtlMs: 30_000,
+      jwt: { issuer: "http://127.0.0.1:9/issuer", audience: "test-client", adminGroup: "admin" },
+    },
+    {
+      clientIp: () => "192.0.2.1",
+      logger: createLogger({ service: "http", sink: () => undefined }),
+      tracing: counting,
+    },
+  );
+}
+
 beforeAll(async () => {
   const endpoint = inject("dynamodbEndpoint");
   const db = createDocumentClient({ endpoint });
@@ -43,20 +69,7 @@ beforeAll(async () => {
     { name: "refusals test" },
   ));
   db.destroy();
-  app = createMeridianApp(
-    {
-      tables: names,
-      appSecret: APP_SECRET,
-      dynamodbEndpoint: endpoint,
-      apiKeyCacheTtlMs: 30_000,
-      jwt: { issuer: "http://127.0.0.1:9/issuer", audience: "test-client", adminGroup: "admin" },
-    },
-    {
-      clientIp: () => "192.0.2.1",
-      logger: createLogger({ service: "http", sink: () => undefined }),
-      tracing: counting,
-    },
-  );
+  app = appWith(APP_SECRET);
 });
 
 beforeEach(() => {
@@ -144,4 +157,105 @@ describe("POST /epoch remembers unknown keys briefly, in bounded memory", () => 
     expect(again.status).toBe(401);
     expect(keyReads()).toBe(1);
   }, 60_000);
+});
+
+describe("rotating the app secret (plain, then version 2 added, then version 1 retired)", () => {
+  const rotated = rotateAppSecret(APP_SECRET);
+  const retired = retireAppSecret(rotated, "1");
+  // Each app holds its own key cache, as each execution environment does: the second one's first request
+  // for a key is a read.
+  const post = (on: ReturnType<typeof createMeridianApp>, key: string) =>
+    on.request("/epoch", { method: "POST", headers: { "x-api-key": key } });
+  const list = (on: ReturnType<typeof createMeridianApp>, key: string, cursor?: string) =>
+    on.request(`/epochs?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, {
+      headers: { "x-api-key": key },
+    });
+
+  /** A key issued by `npm run apikey -- create` while the secret is `secret`. */
+  async function issue(secret: string, name: string) {
+    const db = createDocumentClient({ endpoint: inject("dynamodbEndpoint") });
+    try {
+      const apiKeys = new DynamoApiKeyStore(db, names.apiKeys);
+      return await createApiKey({ apiKeys, hasher: new ApiKeyHasher(secret), clock: systemClock }, { name });
+    } finally {
+      db.destroy();
+    }
+  }
+
+  it("accepts a key issued under version 1 after the rotation, with one read", async () => {
+    // Prepare
+    const { key } = await issue(APP_SECRET, "before rotation");
+    const after = appWith(rotated);
+
+    // Act
+    const res = await post(after, key);
+
+    // Assess
+    expect(res.status).toBe(201);
+    expect(keyReads()).toBe(1);
+  });
+
+  it("issues a new key under version 2: mrd2_, and its item says pepper 2", async () => {
+    // Prepare
+    const after = appWith(rotated);
+
+    // Act
+    const { key, summary } = await issue(rotated, "after rotation");
+    const res = await post(after, key);
+
+    // Assess
+    expect(key).toMatch(/^mrd2_/);
+    expect(res.status).toBe(201);
+    expect(keyReads()).toBe(1);
+    const db = createDocumentClient({ endpoint: inject("dynamodbEndpoint") });
+    const { Item } = await db.send(
+      new GetItemCommand({ TableName: names.apiKeys, Key: { id: { S: summary.id } }, ConsistentRead: true }),
+    );
+    db.destroy();
+    expect(Item?.pepper).toEqual({ S: "2" });
+  });
+
+  it("refuses a key on the retired version with 401, without a read, and keeps version 2 keys working", async () => {
+    // Prepare
+    const { key: old } = await issue(APP_SECRET, "retired");
+    const { key: current } = await issue(rotated, "kept");
+    const afterRetiring = appWith(retired);
+    sent.length = 0;
+
+    // Act
+    const refused = await post(afterRetiring, old);
+    const readsForRefused = keyReads();
+    const accepted = await post(afterRetiring, current);
+
+    // Assess
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: { code: "API_KEY_INVALID" } });
+    expect(readsForRefused).toBe(0);
+    expect(accepted.status).toBe(201);
+  });
+
+  it("still verifies a cursor issued before the rotation, and refuses one signed with a retired version", async () => {
+    // Prepare: two epochs, so a page of one has a next cursor
+    const { key } = await issue(rotated, "pager");
+    const before = appWith(APP_SECRET);
+    const after = appWith(rotated);
+    const afterRetiring = appWith(retired);
+    for (let i = 0; i < 2; i++) expect((await post(after, key)).status).toBe(201);
+    const page = (await (await list(before, validKey)).json()) as { nextCursor: string | null };
+    const oldCursor = page.nextCursor ?? "";
+    const newCursor =
+      ((await (await list(after, key)).json()) as { nextCursor: string | null }).nextCursor ?? "";
+
+    // Act
+    const acceptedAfter = await list(after, key, oldCursor);
+    const refusedAfterRetiring = await list(afterRetiring, key, oldCursor);
+    const newAfterRetiring = await list(afterRetiring, key, newCursor);
+
+    // Assess
+    expect(oldCursor).not.toBe("");
+    expect(acceptedAfter.status).toBe(200);
+    expect(refusedAfterRetiring.status).toBe(400);
+    expect(await refusedAfterRetiring.json()).toMatchObject({ error: { code: "INVALID_CURSOR" } });
+    expect(newAfterRetiring.status).toBe(200);
+  });
 });

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { createDocumentClient, DynamoApiKeyStore, tableNames } from "@meridian/adapters";
-import { ApiKeyHasher, createApiKey, systemClock, toSummary } from "@meridian/core";
+import { ApiKeyHasher, createApiKey, pepperOf, systemClock, toSummary } from "@meridian/core";
 import { resolveAppSecret } from "@meridian/functions";
 import { readRunningSandbox } from "../running.ts";
 
@@ -8,7 +8,7 @@ const USAGE = `Usage: npm run apikey -- <command> [--stage <name> [--region <r>]
 
 Commands:
   create --name <name>   create a key; it is printed once and only its hash is stored
-  list                   list keys (id, name, created, revoked)
+  list                   list keys (id, name, created, revoked, pepper: the app secret version)
   revoke <id>            revoke a key (takes effect within the API's key cache TTL, 30 s by default)
 
 Without --stage the running sandbox (npm start) is used. With --stage the deployed tables
@@ -72,12 +72,19 @@ async function main(): Promise<number> {
         return 0;
       }
       case "list": {
-        const keys = (await apiKeys.list()).map(toSummary);
+        // Older records have no pepper: they are version 1.
+        const keys = (await apiKeys.list()).map((k) => ({ ...toSummary(k), pepper: pepperOf(k) }));
         if (values.json) console.log(JSON.stringify(keys));
         else if (keys.length === 0) console.log("No API keys.");
         else
           console.table(
-            keys.map((k) => ({ id: k.id, name: k.name, created: k.createdAt, revoked: k.revokedAt ?? "" })),
+            keys.map((k) => ({
+              id: k.id,
+              name: k.name,
+              created: k.createdAt,
+              revoked: k.revokedAt ?? "",
+              pepper: k.pepper,
+            })),
           );
         return 0;
       }
