@@ -30,6 +30,7 @@ import { epochRoutes } from "./routes/epochs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
+import type { ApiBuilder, TraceRoute } from "./routes/route.ts";
 import { VISIT_PATH, visitRoutes } from "./routes/visit.ts";
 
 /** Everything the app needs from outside; each front door (Lambda, sandbox, tests) wires its own. */
@@ -50,6 +51,11 @@ export interface AppDeps {
   frontDoorRequestId?: (c: AppContext) => string | undefined;
   /** See ApiKeyAuthOptions.cacheTtlMs. */
   apiKeyCacheTtlMs?: number;
+  /**
+   * Runs each route in a trace subsegment named after its use case (`## recordEpoch`); unset when the host
+   * does not trace.
+   */
+  traceRoute?: TraceRoute;
   /** What one customer may order (see OrderLimits). Default DEFAULT_ORDER_LIMITS. */
   orderLimits?: OrderLimits;
   /**
@@ -90,7 +96,7 @@ export function createApp(deps: AppDeps): MeridianApp {
   // `strict: false`: `/health/` is `/health` behind every front door. LinearRouter matches a trailing slash
   // whatever this says; Hono's default router agrees only when told.
   const app = new Hono<AppEnv>({ strict: false, ...(deps.router ? { router: deps.router } : {}) });
-  const api = { app, routes: [] };
+  const api: ApiBuilder = { app, routes: [], trace: deps.traceRoute };
   const onError = errorHandler(deps.logger);
 
   app.use(observeRequests({ logger: deps.logger, fromFrontDoor: deps.frontDoorRequestId }));

@@ -44,7 +44,7 @@ const routes: RouteConfig[] = [
     summary: "Make one",
     description: "Makes a thing",
     security: [{ ApiKey: [] }],
-    request: { body: { required: false, content: { "application/json": { schema: NewThing } } } },
+    request: { body: { required: false, schema: NewThing } },
     responses: {
       201: {
         description: "Made",

@@ -77,6 +77,9 @@ export function createMeridianApp(
     hasher: new ApiKeyHasher(config.appSecret),
     cursors: createCursorCodec(config.appSecret),
     apiKeyCacheTtlMs: config.apiKeyCacheTtlMs,
+    orderLimits: config.orderLimits,
+    // Each route's chain (admission, validation, the use case) in its use case's subsegment.
+    traceRoute: tracing?.enabled ? (name, run) => tracing.traced(name, run) : undefined,
     requestBudgetMs: BUDGETS.http.requestMs,
     jwt: {
       issuer: config.jwt.issuer,

@@ -1,8 +1,10 @@
 import { BUDGETS, loadOnce } from "@meridian/core";
+import type { Handler } from "hono";
 import { html, raw } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
+import type { AppEnv } from "../env.ts";
 import type { OpenApiDocument, Operation } from "./openapi-document.ts";
-import type { ApiBuilder } from "./route.ts";
+import { type ApiBuilder, tracedAs } from "./route.ts";
 
 function operationHtml(
   method: string,
@@ -26,7 +28,7 @@ function operationHtml(
  * The generator is imported and run on the first of these requests, not when the app is built: a Lambda
  * cold start serving `POST /epoch` neither loads nor runs it.
  */
-export function docsRoutes({ app, routes }: ApiBuilder) {
+export function docsRoutes({ app, routes, trace }: ApiBuilder) {
   const info = {
     title: "Meridian API",
     version: "0.2.0",
@@ -50,8 +52,11 @@ export function docsRoutes({ app, routes }: ApiBuilder) {
     });
   });
 
-  app.get("/openapi.json", async (c) => c.json(await openapi()));
-  app.get("/docs", async (c) => {
+  // Not operations of the API (the document leaves them out), so not `mount`ed; traced by method and path.
+  const get = (path: string, handler: Handler<AppEnv>) =>
+    app.on("GET", path, ...([...tracedAs(trace, `GET ${path}`), handler] as [Handler<AppEnv>]));
+  get("/openapi.json", async (c) => c.json(await openapi()));
+  get("/docs", async (c) => {
     const doc = await openapi();
     const sections = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
       Object.entries(item).map(([method, op]) => operationHtml(method, path, op)),

@@ -5,17 +5,14 @@ import {
   getEpoch,
   ListEpochsQuerySchema,
   listEpochs,
-  parseInput,
-  type RecordEpochBody,
   RecordEpochBodySchema,
   recordEpoch,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
-import { jsonBody } from "../middleware/json-body.ts";
 import { countMetric } from "../middleware/observe.ts";
-import { IdempotencyHeaders, idempotencyKeyOf } from "./idempotency.ts";
+import { IdempotencyHeaders } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
 const security = [{ ApiKey: [] }];
@@ -27,15 +24,14 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
     {
       method: "post",
       path: "/epoch",
+      useCase: "recordEpoch",
       summary: "Record the current instant",
       description:
         "Stores `{id, epoch, ip}` and returns it. With `Idempotency-Key`, a retry returns the first record " +
         "(header `Idempotent-Replayed: true`) and writes nothing.",
       security,
-      request: {
-        headers: IdempotencyHeaders,
-        body: { required: false, content: { "application/json": { schema: RecordEpochBodySchema } } },
-      },
+      use: [auth],
+      request: { headers: IdempotencyHeaders, body: { schema: RecordEpochBodySchema, required: false } },
       responses: {
         201: { description: "Recorded", content: { "application/json": { schema: EpochSchema } } },
         400: errorResponse("Malformed JSON or a field violates the schema"),
@@ -46,15 +42,12 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
         503: errorResponse("Database unavailable; retry after Retry-After seconds"),
       },
     },
-    auth,
-    jsonBody(RecordEpochBodySchema, { optional: true }),
-    async (c) => {
-      const key = idempotencyKeyOf(c);
+    async (c, { body, headers }) => {
       const { epoch, replayed } = await recordEpoch(deps, {
         ip: deps.clientIp(c),
-        body: c.get("body") as RecordEpochBody,
+        body,
         keyId: c.get("apiKey").id,
-        idempotencyKey: key,
+        idempotencyKey: headers["idempotency-key"],
       });
       if (replayed) c.header("Idempotent-Replayed", "true");
       else countMetric(c, BusinessMetric.EpochsRecorded);
@@ -68,11 +61,13 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
     {
       method: "get",
       path: "/epochs",
+      useCase: "listEpochs",
       summary: "List epochs, newest first",
       description:
         "Every API key may read every epoch, with the IP that recorded it (visits to `GET /` included). " +
         "`mine=true` lists only those the calling key recorded.",
       security,
+      use: [auth],
       request: { query: ListEpochsQuerySchema },
       responses: {
         200: { description: "A page", content: { "application/json": { schema: EpochPageSchema } } },
@@ -81,11 +76,7 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
         503: errorResponse("Database unavailable"),
       },
     },
-    auth,
-    async (c) => {
-      const query = parseInput(ListEpochsQuerySchema, c.req.query(), "(query)");
-      return c.json(await listEpochs(deps, query, c.get("apiKey").id));
-    },
+    async (c, { query }) => c.json(await listEpochs(deps, query, c.get("apiKey").id)),
   );
 
   mount(
@@ -93,8 +84,10 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
     {
       method: "get",
       path: "/epochs/{id}",
+      useCase: "getEpoch",
       summary: "Get one epoch",
       security,
+      use: [auth],
       request: { params },
       responses: {
         200: { description: "The epoch", content: { "application/json": { schema: EpochSchema } } },
@@ -103,7 +96,6 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
         503: errorResponse("Database unavailable"),
       },
     },
-    auth,
-    async (c) => c.json(await getEpoch(deps, c.req.param("id") ?? "")),
+    async (c, { params }) => c.json(await getEpoch(deps, params.id ?? "")),
   );
 }

@@ -1,21 +1,16 @@
-import { parseInput } from "@meridian/core";
 import * as z from "zod/mini";
-import type { AppContext } from "../env.ts";
 
-// Built on first use, like every schema: a request without the header never builds it.
+// Built on first use, like every schema: on the first request to a route that takes the header.
 const IdempotencyKeySchema = z.lazy(() =>
   z
     .string()
     .check(z.minLength(1), z.maxLength(128), z.regex(/^[\x21-\x7e]+$/, "visible ASCII characters only")),
 );
 
-/** The `Idempotency-Key` header as the OpenAPI document lists it, for the routes that take one. */
+/**
+ * The `Idempotency-Key` header of the routes that take one: the OpenAPI document lists it, `mount` validates
+ * it (a malformed one is a 400 naming the header).
+ */
 export const IdempotencyHeaders = z.lazy(() =>
   z.object({ "idempotency-key": z.optional(IdempotencyKeySchema) }),
 );
-
-/** The request's `Idempotency-Key`, if it sent one; a malformed one is a 400 naming the header. */
-export function idempotencyKeyOf(c: AppContext): string | undefined {
-  const header = c.req.header("idempotency-key");
-  return header === undefined ? undefined : parseInput(IdempotencyKeySchema, header, "Idempotency-Key");
-}

@@ -119,7 +119,7 @@ function operation(route: RouteConfig, schemas: SchemaConverter): Operation {
       ? {
           requestBody: {
             required: request.body.required ?? true,
-            content: schemas.content(request.body.content, "input"),
+            content: schemas.content({ "application/json": { schema: request.body.schema } }, "input"),
           },
         }
       : {}),

@@ -1,6 +1,5 @@
 import {
   BusinessMetric,
-  type CancelCustomerOrdersBody,
   CancelCustomerOrdersBodySchema,
   CancelCustomerOrdersResultSchema,
   cancelCustomerOrders,
@@ -10,17 +9,14 @@ import {
   listOrders,
   OrderPageSchema,
   OrderSchema,
-  type PlaceOrderBody,
   PlaceOrderBodySchema,
-  parseInput,
   placeOrder,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
 import type { RouteDeps } from "../app.ts";
 import type { AppEnv } from "../env.ts";
-import { jsonBody } from "../middleware/json-body.ts";
 import { countMetric } from "../middleware/observe.ts";
-import { IdempotencyHeaders, idempotencyKeyOf } from "./idempotency.ts";
+import { IdempotencyHeaders } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
 const security = [{ Bearer: [] }];
@@ -36,6 +32,7 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
     {
       method: "post",
       path: "/orders",
+      useCase: "placeOrder",
       summary: "Place an order",
       description:
         "Prices and total come from the catalog. The order is stored PENDING and answered 202; the stream " +
@@ -43,10 +40,8 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         "Each customer is limited per UTC day (open orders, units of one product across them) and per minute " +
         "(orders placed); a cancelled or rejected order gives its place back.",
       security,
-      request: {
-        headers: IdempotencyHeaders,
-        body: { content: { "application/json": { schema: PlaceOrderBodySchema } } },
-      },
+      use: [signedIn],
+      request: { headers: IdempotencyHeaders, body: { schema: PlaceOrderBodySchema } },
       responses: {
         202: orderJson("Accepted, PENDING"),
         400: errorResponse("Malformed JSON or a field violates the schema"),
@@ -60,13 +55,11 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         ),
       },
     },
-    signedIn,
-    jsonBody(PlaceOrderBodySchema),
-    async (c) => {
+    async (c, { body, headers }) => {
       const { order, replayed } = await placeOrder(deps, {
         customer: c.get("user"),
-        body: c.get("body") as PlaceOrderBody,
-        idempotencyKey: idempotencyKeyOf(c),
+        body,
+        idempotencyKey: headers["idempotency-key"],
         correlationId: c.get("requestId"),
       });
       if (replayed) c.header("Idempotent-Replayed", "true");
@@ -81,8 +74,10 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
     {
       method: "get",
       path: "/orders",
+      useCase: "listOrders",
       summary: "Your orders, newest first (admins: ?status= lists everyone's)",
       security,
+      use: [signedIn],
       request: { query: ListOrdersQuerySchema },
       responses: {
         200: { description: "A page", content: { "application/json": { schema: OrderPageSchema } } },
@@ -91,11 +86,7 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         403: errorResponse("status filter needs the admin role"),
       },
     },
-    signedIn,
-    async (c) =>
-      c.json(
-        await listOrders(deps, c.get("user"), parseInput(ListOrdersQuerySchema, c.req.query(), "(query)")),
-      ),
+    async (c, { query }) => c.json(await listOrders(deps, c.get("user"), query)),
   );
 
   mount(
@@ -103,13 +94,14 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
     {
       method: "get",
       path: "/orders/{id}",
+      useCase: "getOrder",
       summary: "One of your orders",
       security,
+      use: [signedIn],
       request: { params },
       responses: { 200: orderJson("The order"), ...authErrors, 404: errorResponse("No such order of yours") },
     },
-    signedIn,
-    async (c) => c.json(await getOrder(deps, c.get("user"), c.req.param("id") ?? "")),
+    async (c, { params }) => c.json(await getOrder(deps, c.get("user"), params.id ?? "")),
   );
 
   mount(
@@ -117,10 +109,12 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
     {
       method: "post",
       path: "/orders/{id}/cancel",
+      useCase: "cancelOrder",
       summary: "Cancel a PENDING or CONFIRMED order (stock is given back once)",
       description:
         "Safe to retry: cancelling a cancelled order answers it unchanged and gives nothing back twice.",
       security,
+      use: [signedIn],
       request: { params },
       responses: {
         200: orderJson("Cancelled"),
@@ -129,8 +123,7 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         409: errorResponse("ORDER_NOT_CANCELLABLE: the order was rejected"),
       },
     },
-    signedIn,
-    async (c) => c.json(await cancelOrder(deps, c.get("user"), c.req.param("id") ?? "")),
+    async (c, { params }) => c.json(await cancelOrder(deps, c.get("user"), params.id ?? "")),
   );
 
   mount(
@@ -138,12 +131,14 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
     {
       method: "post",
       path: "/orders/cancel",
+      useCase: "cancelCustomerOrders",
       summary: "Cancel a customer's open orders (admins)",
       description:
         "Cancels the customer's PENDING and CONFIRMED orders, newest first, up to 50 per call, giving their " +
         "stock back once. Call again while `more` is true; repeating it is safe.",
       security,
-      request: { body: { content: { "application/json": { schema: CancelCustomerOrdersBodySchema } } } },
+      use: [signedIn],
+      request: { body: { schema: CancelCustomerOrdersBodySchema } },
       responses: {
         200: {
           description: "What this call cancelled",
@@ -154,11 +149,6 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         403: errorResponse("Needs the admin role"),
       },
     },
-    signedIn,
-    jsonBody(CancelCustomerOrdersBodySchema),
-    async (c) => {
-      const body = c.get("body") as CancelCustomerOrdersBody;
-      return c.json(await cancelCustomerOrders(deps, c.get("user"), body.customerId));
-    },
+    async (c, { body }) => c.json(await cancelCustomerOrders(deps, c.get("user"), body.customerId)),
   );
 }

@@ -2,7 +2,6 @@ import {
   AdjustStockBodySchema,
   type AdminIdempotency,
   adjustStock,
-  type CreateProductBody,
   CreateProductBodySchema,
   createProduct,
   getProduct,
@@ -10,9 +9,7 @@ import {
   listProducts,
   ProductPageSchema,
   ProductSchema,
-  parseInput,
   requireAdmin,
-  type UpdateProductBody,
   UpdateProductBodySchema,
   updateProduct,
 } from "@meridian/core";
@@ -20,8 +17,7 @@ import type { MiddlewareHandler } from "hono";
 import type * as z from "zod/mini";
 import type { RouteDeps } from "../app.ts";
 import type { AppContext, AppEnv } from "../env.ts";
-import { jsonBody } from "../middleware/json-body.ts";
-import { IdempotencyHeaders, idempotencyKeyOf } from "./idempotency.ts";
+import { IdempotencyHeaders } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
 const security = [{ Bearer: [] }];
@@ -34,8 +30,7 @@ const reusedKey = {
 };
 
 /** The admin's `Idempotency-Key`, scoped to that admin, when the request sent one. */
-function idempotencyOf(c: AppContext): AdminIdempotency | undefined {
-  const key = idempotencyKeyOf(c);
+function idempotencyOf(c: AppContext, key: string | undefined): AdminIdempotency | undefined {
   return key === undefined ? undefined : { admin: c.get("user").sub, key };
 }
 
@@ -57,6 +52,7 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
     {
       method: "get",
       path: "/products",
+      useCase: "listProducts",
       summary: "List products (public)",
       request: { query: ListQuerySchema },
       responses: {
@@ -64,7 +60,7 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
         400: errorResponse("Bad limit or cursor"),
       },
     },
-    async (c) => c.json(await listProducts(deps, parseInput(ListQuerySchema, c.req.query(), "(query)"))),
+    async (c, { query }) => c.json(await listProducts(deps, query)),
   );
 
   mount(
@@ -72,11 +68,12 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
     {
       method: "get",
       path: "/products/{id}",
+      useCase: "getProduct",
       summary: "Get a product (public)",
       request: { params },
       responses: { 200: json(ProductSchema, "The product"), 404: errorResponse("No product with that id") },
     },
-    async (c) => c.json(await getProduct(deps, c.req.param("id") ?? "")),
+    async (c, { params }) => c.json(await getProduct(deps, params.id ?? "")),
   );
 
   mount(
@@ -84,22 +81,18 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
     {
       method: "post",
       path: "/products",
+      useCase: "createProduct",
       summary: "Create a product (admin)",
       security,
-      request: {
-        headers: IdempotencyHeaders,
-        body: { content: { "application/json": { schema: CreateProductBodySchema } } },
-      },
+      use: [signedIn, admin],
+      request: { headers: IdempotencyHeaders, body: { schema: CreateProductBodySchema } },
       responses: { 201: json(ProductSchema, "Created"), ...adminErrors, ...reusedKey },
     },
-    signedIn,
-    admin,
-    jsonBody(CreateProductBodySchema),
-    async (c) => {
+    async (c, { body, headers }) => {
       const { product, replayed } = await createProduct(
         deps,
-        c.get("body") as CreateProductBody,
-        idempotencyOf(c),
+        body,
+        idempotencyOf(c, headers["idempotency-key"]),
       );
       if (replayed) c.header("Idempotent-Replayed", "true");
       c.header("Location", `/products/${product.id}`);
@@ -112,23 +105,21 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
     {
       method: "patch",
       path: "/products/{id}",
+      useCase: "updateProduct",
       summary: "Change name, description or price (admin, optimistic concurrency on version)",
       description:
         "Applied only if the product is still at `version`, so a retry never applies a change twice: if the " +
         "first attempt landed (after a 503, say), the retry answers 409 VERSION_CONFLICT with the version now stored.",
       security,
-      request: { params, body: { content: { "application/json": { schema: UpdateProductBodySchema } } } },
+      use: [signedIn, admin],
+      request: { params, body: { schema: UpdateProductBodySchema } },
       responses: {
         200: json(ProductSchema, "Updated"),
         ...adminErrors,
         409: errorResponse("VERSION_CONFLICT: the product changed since that version"),
       },
     },
-    signedIn,
-    admin,
-    jsonBody(UpdateProductBodySchema),
-    async (c) =>
-      c.json(await updateProduct(deps, c.req.param("id") ?? "", c.get("body") as UpdateProductBody)),
+    async (c, { params, body }) => c.json(await updateProduct(deps, params.id ?? "", body)),
   );
 
   mount(
@@ -136,16 +127,14 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
     {
       method: "post",
       path: "/products/{id}/stock",
+      useCase: "adjustStock",
       summary: "Add or remove stock (admin)",
       description:
         "Not idempotent by nature (each call adds `delta`): send an `Idempotency-Key` to make a retry safe; " +
         "a replay changes nothing and answers the product as it is now.",
       security,
-      request: {
-        params,
-        headers: IdempotencyHeaders,
-        body: { content: { "application/json": { schema: AdjustStockBodySchema } } },
-      },
+      use: [signedIn, admin],
+      request: { params, headers: IdempotencyHeaders, body: { schema: AdjustStockBodySchema } },
       responses: {
         200: json(ProductSchema, "Stock adjusted"),
         ...adminErrors,
@@ -153,12 +142,9 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
         ...reusedKey,
       },
     },
-    signedIn,
-    admin,
-    jsonBody(AdjustStockBodySchema),
-    async (c) => {
-      const { delta } = c.get("body") as { delta: number };
-      const { product, replayed } = await adjustStock(deps, c.req.param("id") ?? "", delta, idempotencyOf(c));
+    async (c, { params, body, headers }) => {
+      const idempotency = idempotencyOf(c, headers["idempotency-key"]);
+      const { product, replayed } = await adjustStock(deps, params.id ?? "", body.delta, idempotency);
       if (replayed) c.header("Idempotent-Replayed", "true");
       return c.json(product);
     },

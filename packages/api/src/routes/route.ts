@@ -1,31 +1,55 @@
-import { BUDGETS } from "@meridian/core";
-import type { Handler, Hono } from "hono";
+import { BUDGETS, parseInput, ValidationError } from "@meridian/core";
+import type { Handler, Hono, MiddlewareHandler } from "hono";
 import * as z from "zod/mini";
-import type { AppEnv } from "../env.ts";
+import type { AppContext, AppEnv } from "../env.ts";
+import { jsonBody } from "../middleware/json-body.ts";
 
 /** A media type's body: a zod schema, or a JSON Schema as is (e.g. `{ type: "string" }` for HTML). */
 export type Content = Record<string, { schema: z.ZodMiniType | Record<string, unknown> }>;
 
+/** What a route reads from the request, each a zod object (or lazy object) whose fields are the parts. */
+export interface RouteRequest {
+  /** Path parameters: documented; the use case checks them (a malformed id is a 404, not a 400). */
+  params?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  /** Header fields, named in lower case (as `c.req.header()` gives them); errors name them canonically. */
+  headers?: z.ZodMiniType;
+  /** A JSON body (see `jsonBody`): 400/413/415 before the handler runs. */
+  body?: { schema: z.ZodMiniType; required?: boolean };
+}
+
+type Parsed<S> = S extends z.ZodMiniType ? z.output<S> : undefined;
+
+/** The validated parts of a request, typed from the route's own `request`. */
+export interface RouteInput<R extends RouteRequest> {
+  body: R["body"] extends { schema: infer S } ? Parsed<S> : undefined;
+  query: Parsed<R["query"]>;
+  headers: Parsed<R["headers"]>;
+  params: Record<string, string>;
+}
+
 /**
- * One operation as the OpenAPI document describes it, with the zod schemas its handlers validate with.
- * `path` is in OpenAPI form (`/epochs/{id}`); `mount` serves it as `/epochs/:id`.
+ * One operation: what the OpenAPI document says of it, the schemas its input is validated with, the
+ * middleware that admits a caller and the use case it runs, all in one place. `path` is in OpenAPI form
+ * (`/epochs/{id}`); `mount` serves it as `/epochs/:id`.
  */
-export interface RouteConfig {
+export interface RouteConfig<R extends RouteRequest = RouteRequest> {
   method: "get" | "post" | "put" | "patch" | "delete";
   path: string;
   summary: string;
   description?: string;
+  /** The use case the route runs: the name of its trace subsegment (`## recordEpoch`). */
+  useCase?: string;
   /** Names of the security schemes (`ApiKey`, `Bearer`) that admit a caller, as OpenAPI lists them. */
   security?: Record<string, string[]>[];
-  request?: {
-    /** Objects (or lazy objects) whose fields are the parameters. */
-    params?: z.ZodMiniType;
-    query?: z.ZodMiniType;
-    headers?: z.ZodMiniType;
-    body?: { required?: boolean; content: Content };
-  };
+  /** What admits a caller (API key, sign-in, role), run before the input is validated. */
+  use?: MiddlewareHandler<AppEnv>[];
+  request?: R;
   responses: Record<number, { description: string; content?: Content }>;
 }
+
+/** Runs a route in a trace subsegment named after its use case (the host's tracer; absent when off). */
+export type TraceRoute = <T>(name: string, run: () => Promise<T>) => Promise<T>;
 
 /**
  * The app under construction and the definitions of its routes, from which the OpenAPI document is
@@ -34,17 +58,54 @@ export interface RouteConfig {
 export interface ApiBuilder {
   app: Hono<AppEnv>;
   routes: RouteConfig[];
+  trace?: TraceRoute;
+}
+
+const canonicalHeader = (name: string) =>
+  name.replace(/(^|-)([a-z])/g, (_, dash, c) => dash + c.toUpperCase());
+
+function parseHeaders(schema: z.ZodMiniType, c: AppContext) {
+  try {
+    return parseInput(schema, c.req.header(), "(headers)");
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ValidationError(
+      error.issues.map((issue) => ({ ...issue, field: canonicalHeader(issue.field) })),
+    );
+  }
+}
+
+/** The middleware that runs the rest of a route's chain in the subsegment `name`; none without a tracer. */
+export function tracedAs(trace: TraceRoute | undefined, name: string): MiddlewareHandler<AppEnv>[] {
+  return trace ? [(_c, next) => trace(name, next)] : [];
 }
 
 /**
- * Documents a route and mounts its handlers, from one definition, so the document cannot drift from what
- * is served. Validation is done by the route's own middleware (`jsonBody`, `parseInput`) exactly once.
+ * Documents a route and serves it, from one definition, so the document cannot drift from what is served:
+ * the caller is admitted (`use`), the body, query and headers are validated once, in that order, and the
+ * handler gets them typed. With a tracer, the whole chain runs in the use case's subsegment.
  */
-export function mount({ app, routes }: ApiBuilder, route: RouteConfig, ...handlers: Handler<AppEnv>[]) {
-  routes.push(route);
+export function mount<const R extends RouteRequest>(
+  { app, routes, trace }: ApiBuilder,
+  route: RouteConfig<R>,
+  handler: (c: AppContext, input: RouteInput<R>) => Response | Promise<Response>,
+) {
+  routes.push(route as RouteConfig);
   const path = route.path.replace(/\{(\w+)\}/g, ":$1");
+  const { request } = route;
+  const chain: Handler<AppEnv>[] = [...(route.use ?? [])];
+  if (request?.body) chain.push(jsonBody(request.body.schema, { optional: request.body.required === false }));
+  chain.push((c) =>
+    handler(c, {
+      body: c.get("body"),
+      query: request?.query ? parseInput(request.query, c.req.query(), "(query)") : undefined,
+      headers: request?.headers ? parseHeaders(request.headers, c) : undefined,
+      params: c.req.param(),
+    } as RouteInput<R>),
+  );
+  chain.unshift(...tracedAs(trace, route.useCase ?? `${route.method.toUpperCase()} ${route.path}`));
   // Hono types handler chains as fixed tuples; a chain of any length is what it runs.
-  app.on(route.method.toUpperCase(), path, ...(handlers as [Handler<AppEnv>]));
+  app.on(route.method.toUpperCase(), path, ...(chain as [Handler<AppEnv>]));
 }
 
 /** The `{id}` of `/epochs/{id}`, `/products/{id}`, `/orders/{id}`: a UUID. */

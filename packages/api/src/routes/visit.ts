@@ -30,6 +30,7 @@ export function visitRoutes(api: ApiBuilder, deps: RouteDeps) {
     {
       method: "get",
       path: VISIT_PATH,
+      useCase: "recordEpoch",
       summary: "Record a visit",
       description:
         "Public. Records the current instant and the caller's IP; HTML when the client prefers text/html. " +

@@ -80,9 +80,3 @@ export function requestIdOf(
 export function lambdaRequestId(c: AppContext): string | undefined {
   return requestIdOf(eventOf(c), c.env?.lambdaContext as LambdaContext | undefined);
 }
-
-/** Method and path as the Lambda adapter hands them to the app (API Gateway v2, v1 or ALB). */
-export function routeOf(event: LambdaHttpEvent): { method: string; path: string } {
-  if ("rawPath" in event) return { method: event.requestContext.http.method, path: event.rawPath };
-  return { method: event.httpMethod, path: event.path };
-}

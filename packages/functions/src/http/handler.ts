@@ -22,4 +22,4 @@ const app = createMeridianApp(
 );
 
 /** HTTP entry point for API Gateway HTTP API (v2), REST API (v1) and ALB events. */
-export const handler = withHttpTracing(withAlbStatusDescription(handle(app)), tracing, app.routes);
+export const handler = withHttpTracing(withAlbStatusDescription(handle(app)), tracing);
