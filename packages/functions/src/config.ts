@@ -15,6 +15,22 @@ const nonEmpty = () => z.string().check(z.minLength(1));
 const limit = (fallback: number) =>
   z._default(numberFromText().check(z.int(), z.minimum(1), z.maximum(1_000_000)), fallback);
 
+/** The HTTP function's variable for each of OrderLimits; the CDK app sets them from the stage. */
+export const ORDER_LIMIT_VARIABLES = {
+  openOrdersPerDay: "ORDER_LIMIT_OPEN_ORDERS_PER_DAY",
+  unitsPerProductPerDay: "ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY",
+  ordersPerMinute: "ORDER_LIMIT_ORDERS_PER_MINUTE",
+} as const satisfies Record<keyof OrderLimits, string>;
+
+/** The variables for the limits a stage sets (the others keep their defaults). */
+export function orderLimitsEnvironment(limits: Partial<OrderLimits>): Record<string, string> {
+  return Object.fromEntries(
+    (Object.keys(ORDER_LIMIT_VARIABLES) as (keyof OrderLimits)[])
+      .filter((name) => limits[name] !== undefined)
+      .map((name) => [ORDER_LIMIT_VARIABLES[name], String(limits[name])]),
+  );
+}
+
 /** What every function reading DynamoDB needs. */
 const dataEnv = () => ({
   LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
@@ -51,9 +67,9 @@ const HttpEnv = z.lazy(() =>
       JWT_AUDIENCE: nonEmpty(),
       JWT_ADMIN_GROUP: z._default(nonEmpty(), "admin"),
       /** What one customer may order (OrderLimits); the stage sets them, unset means the defaults. */
-      ORDER_LIMIT_OPEN_ORDERS_PER_DAY: limit(DEFAULT_ORDER_LIMITS.openOrdersPerDay),
-      ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY: limit(DEFAULT_ORDER_LIMITS.unitsPerProductPerDay),
-      ORDER_LIMIT_ORDERS_PER_MINUTE: limit(DEFAULT_ORDER_LIMITS.ordersPerMinute),
+      [ORDER_LIMIT_VARIABLES.openOrdersPerDay]: limit(DEFAULT_ORDER_LIMITS.openOrdersPerDay),
+      [ORDER_LIMIT_VARIABLES.unitsPerProductPerDay]: limit(DEFAULT_ORDER_LIMITS.unitsPerProductPerDay),
+      [ORDER_LIMIT_VARIABLES.ordersPerMinute]: limit(DEFAULT_ORDER_LIMITS.ordersPerMinute),
     })
     .check(
       z.refine((v) => v.APP_SECRET !== undefined || v.APP_SECRET_ARN !== undefined, {
@@ -139,9 +155,9 @@ export function loadRuntimeConfig(env: Record<string, string | undefined> = proc
     apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_SECONDS * 1000,
     jwt: { issuer: e.JWT_ISSUER.replace(/\/$/, ""), audience: e.JWT_AUDIENCE, adminGroup: e.JWT_ADMIN_GROUP },
     orderLimits: {
-      openOrdersPerDay: e.ORDER_LIMIT_OPEN_ORDERS_PER_DAY,
-      unitsPerProductPerDay: e.ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY,
-      ordersPerMinute: e.ORDER_LIMIT_ORDERS_PER_MINUTE,
+      openOrdersPerDay: e[ORDER_LIMIT_VARIABLES.openOrdersPerDay],
+      unitsPerProductPerDay: e[ORDER_LIMIT_VARIABLES.unitsPerProductPerDay],
+      ordersPerMinute: e[ORDER_LIMIT_VARIABLES.ordersPerMinute],
     },
   };
 }

@@ -1,4 +1,4 @@
-import { orderStreamMapping } from "@meridian/functions";
+import { loadRuntimeConfig, orderStreamMapping } from "@meridian/functions";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { FUNCTION_TIMEOUTS } from "../src/config/timeouts.ts";
@@ -44,6 +44,38 @@ const FUNCTIONS = ["Http", "OrderStream", "MetricsJob"] as const;
 const traced = { tracing: true } as const;
 
 describe("the functions", () => {
+  it("hand the stage's order limits to the HTTP function, in variables its own loader reads", () => {
+    // Arrange / Act
+    const template = templatesFor({ orderLimits: { openOrdersPerDay: 4, ordersPerMinute: 2 } }).stateless;
+
+    // Assess
+    const http = Object.values(template.findResources("AWS::Lambda::Function")).find((fn) =>
+      String(fn.Properties.Description).includes("HTTP API"),
+    );
+    const variables = http?.Properties.Environment.Variables as Record<string, unknown>;
+    expect(variables).toMatchObject({
+      ORDER_LIMIT_OPEN_ORDERS_PER_DAY: "4",
+      ORDER_LIMIT_ORDERS_PER_MINUTE: "2",
+    });
+    expect(variables.ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY).toBeUndefined();
+    // Deploy-time values (table names, ARNs) are tokens here: stand-ins of the right shape.
+    const standIns: Record<string, string> = {
+      APP_SECRET_ARN: "arn:aws:secretsmanager:x",
+      JWT_ISSUER: "https://issuer.test",
+    };
+    const env = Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [
+        name,
+        typeof value === "string" ? value : (standIns[name] ?? `t-${name}`),
+      ]),
+    );
+    expect(loadRuntimeConfig(env).orderLimits).toEqual({
+      openOrdersPerDay: 4,
+      unitsPerProductPerDay: 20,
+      ordersPerMinute: 2,
+    });
+  });
+
   it("run Node.js 24 on arm64 with tracing, the stage's log retention and their env contract", () => {
     // Arrange / Act
     const template = templatesFor({
@@ -145,7 +177,7 @@ describe("the functions", () => {
     );
   });
 
-  it("order stream: updates orders and catalog, reads the stream, dead-letters; '*' only for X-Ray and ListStreams", () => {
+  it("order stream: updates orders and catalog, gives a rejected order's place back (allowance Get, Put), reads the stream, dead-letters; '*' only for X-Ray and ListStreams", () => {
     const grants = grantsOf(templatesFor(traced).stateless, "OrderStream");
     expect(grants.sort()).toEqual(
       [
@@ -153,6 +185,8 @@ describe("the functions", () => {
         "logs:CreateLogStream on OrderStreamLogs",
         "logs:PutLogEvents on OrderStreamLogs",
         "dynamodb:UpdateItem on Orders",
+        "dynamodb:GetItem on Orders",
+        "dynamodb:PutItem on Orders",
         "dynamodb:UpdateItem on Catalog",
         "dynamodb:ListStreams on *",
         "dynamodb:DescribeStream on Orders",

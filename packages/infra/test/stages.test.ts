@@ -214,6 +214,13 @@ describe("stage config", () => {
         domain: { name: "api.example.com", certificateArns: {} },
       }),
     ).toThrow(/certificate ARN for every region/);
+    expect(() => defineStage({ ...base, logRetentionDays: 7, orderLimits: { ordersPerMinute: 0 } })).toThrow(
+      /orderLimits\.ordersPerMinute/,
+    );
+    expect(() => defineStage({ ...base, logRetentionDays: 7, orderLimits: { perDay: 3 } } as never)).toThrow(
+      /orderLimits/,
+    );
+    expect(defineStage({ ...base, logRetentionDays: 7 }).orderLimits).toEqual({});
   });
 
   it("does not let a personal stage take a named stage's name", () => {

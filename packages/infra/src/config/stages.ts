@@ -1,6 +1,8 @@
 import { parseConfig } from "@meridian/core";
 import * as z from "zod/mini";
 
+const orderLimit = () => z.number().check(z.int(), z.minimum(1), z.maximum(1_000_000));
+
 /**
  * Every deployable stage is described here, in one typed and validated place. `npm run deploy -- --stage <name>`
  * picks `dev`, `staging` or `prod` by name; any other name (or no name: your `USER`) is a personal stage with
@@ -131,6 +133,18 @@ export const StageConfigSchema = z.pipe(
        * cost at most. Unset: the function shares the account's pool.
        */
       reservedConcurrency: z.optional(z.number().check(z.int(), z.minimum(1))),
+      /**
+       * What one customer may order (README, "Catalog and orders"): open orders placed per UTC day, units of
+       * one product across them, orders per minute. Each one left out is the app's default (10, 20, 5).
+       */
+      orderLimits: z._default(
+        z.strictObject({
+          openOrdersPerDay: z.optional(orderLimit()),
+          unitsPerProductPerDay: z.optional(orderLimit()),
+          ordersPerMinute: z.optional(orderLimit()),
+        }),
+        {},
+      ),
       /** Browser origins allowed by CORS at the front door (API Gateway only; none means no CORS). */
       corsOrigins: z._default(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })])), []),
       /**

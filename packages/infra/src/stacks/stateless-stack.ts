@@ -1,4 +1,4 @@
-import { orderStreamMapping } from "@meridian/functions";
+import { orderLimitsEnvironment, orderStreamMapping } from "@meridian/functions";
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import type { Dashboard } from "aws-cdk-lib/aws-cloudwatch";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
@@ -67,7 +67,12 @@ export class StatelessStack extends Stack {
       tracing: stage.tracing,
       service: SERVICE.http,
       logLevel: stage.logLevel,
-      environment: { API_KEY_CACHE_TTL_SECONDS: "30", JWT_ISSUER: jwt.issuer, JWT_AUDIENCE: jwt.audience },
+      environment: {
+        API_KEY_CACHE_TTL_SECONDS: "30",
+        JWT_ISSUER: jwt.issuer,
+        JWT_AUDIENCE: jwt.audience,
+        ...orderLimitsEnvironment(stage.orderLimits),
+      },
     })
       // Epochs: put (plain and inside TransactWriteItems, which needs PutItem per item), get, newest-first query.
       .bindTable(tables.epochs, "TABLE_EPOCHS", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"])
@@ -81,7 +86,8 @@ export class StatelessStack extends Stack {
         ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
         { indexes: ["byKind"] },
       )
-      // Orders: create (Put, also in the idempotent transaction), get, list (Query byCustomer/byStatus), cancel.
+      // Orders: create (Put, in a transaction with the customer's allowance), get, list (Query byCustomer/byStatus),
+      // cancel.
       .bindTable(
         tables.orders,
         "TABLE_ORDERS",
@@ -114,8 +120,13 @@ export class StatelessStack extends Stack {
       service: SERVICE.orderStream,
       logLevel: stage.logLevel,
     })
-      // reserve: one transaction of Updates on catalog and orders; reject: a conditional Update of the order.
-      .bindTable(tables.orders, "TABLE_ORDERS", ["dynamodb:UpdateItem"])
+      // reserve: one transaction of Updates on catalog and orders; reject: a conditional Update of the order,
+      // then the customer's allowance read and written back (Get, conditional Put) to give its place back.
+      .bindTable(tables.orders, "TABLE_ORDERS", [
+        "dynamodb:UpdateItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+      ])
       .bindTable(tables.catalog, "TABLE_CATALOG", ["dynamodb:UpdateItem"]);
     this.orderStreamFunction.addEventSource(
       // The settings the sandbox's stream runner also follows (@meridian/functions' orderStreamMapping).
