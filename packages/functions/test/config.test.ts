@@ -61,7 +61,11 @@ describe("loadRuntimeConfig", () => {
     const zero = () => loadRuntimeConfig({ ...COMPLETE, ORDER_LIMIT_ORDERS_PER_MINUTE: "0" });
 
     // Assess
-    expect(config.orderLimits).toEqual({ openOrdersPerDay: 3, unitsPerProductPerDay: 40, ordersPerMinute: 2 });
+    expect(config.orderLimits).toEqual({
+      openOrdersPerDay: 3,
+      unitsPerProductPerDay: 40,
+      ordersPerMinute: 2,
+    });
     expect(zero).toThrow(/ORDER_LIMIT_ORDERS_PER_MINUTE/);
   });
 
