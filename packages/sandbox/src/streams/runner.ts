@@ -1,17 +1,17 @@
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type GetShardIteratorCommandInput,
-} from "@aws-sdk/client-dynamodb-streams";
+import { DescribeStreamCommand, DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { clientBudget, LOCAL_CREDENTIALS } from "@meridian/adapters";
 import { BUDGETS } from "@meridian/core";
 import type { DynamoDBStreamHandler } from "aws-lambda";
-import { type BatchIo, type BatchPolicy, processBatch } from "./batch.ts";
+import type { BatchPolicy } from "./batch.ts";
 import { CheckpointStore, checkpointPath } from "./checkpoint.ts";
-import { appendToDlq, dlqPath, failureRecord, type StreamFailureRecord } from "./destination.ts";
+import {
+  appendToDlq,
+  type DiscardCondition,
+  dlqPath,
+  failureRecord,
+  type StreamFailureRecord,
+} from "./destination.ts";
 import { compileFilters } from "./filter.ts";
 import { type InvokeResult, invokeHandler } from "./invoke.ts";
 import {
@@ -20,19 +20,9 @@ import {
   resolveOptions,
   type StreamRunnerOptions,
 } from "./options.ts";
-import { compareSequenceNumbers, type LambdaStreamRecord, toLambdaRecord } from "./records.ts";
+import type { LambdaStreamRecord } from "./records.ts";
+import { MAX_BACKOFF_MS, type ShardHost, ShardWorker, Stopped } from "./shard-worker.ts";
 import { mayStart, type ShardInfo } from "./shards.ts";
-
-/** Lambda invokes with at most 6 MB of records. */
-const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
-/** GetRecords returns at most 1000 records per call. */
-const READ_LIMIT = 1000;
-const MAX_BACKOFF_MS = 5_000;
-/**
- * DynamoDB rounds ApproximateCreationDateTime down to the second; DynamoDB Local rounds it down to the
- * minute. A record was written within this many seconds after its timestamp.
- */
-const TIMESTAMP_GRANULARITY_S = 60;
 
 export interface StreamRunner {
   readonly streamArn: string;
@@ -48,212 +38,8 @@ export interface StreamRunner {
   drain(timeoutMs?: number): Promise<void>;
 }
 
-interface Buffered {
-  record: LambdaStreamRecord;
-  matches: boolean;
-  bytes: number;
-  readAt: number;
-}
-
-class Stopped extends Error {}
-
-class ShardWorker {
-  iterator: string | undefined;
-  endOfShard = false;
-  finished: boolean;
-  buffer: Buffered[] = [];
-  lastReadSequenceNumber: string | undefined;
-  /** Start time of the last GetRecords that found nothing new while nothing was waiting. */
-  caughtUpAt: number | undefined;
-  failures = 0;
-  /** When each buffered record was first read: it was written before that. */
-  readonly readAt = new WeakMap<LambdaStreamRecord, number>();
-  /** The saved position fell out of the stream's retention: restart from TRIM_HORIZON. */
-  private trimmed = false;
-
-  constructor(
-    readonly info: ShardInfo,
-    private readonly runner: Runner,
-  ) {
-    this.finished = runner.checkpoints.get(info.shardId)?.finished === true;
-  }
-
-  get id(): string {
-    return this.info.shardId;
-  }
-
-  /** Finished, or found nothing new in a read that started at or after `since`, with nothing waiting. */
-  drained(since: number): boolean {
-    return this.finished || (this.buffer.length === 0 && (this.caughtUpAt ?? -1) >= since);
-  }
-
-  async run(): Promise<void> {
-    const r = this.runner;
-    while (!r.stopping && !this.finished) {
-      if (!r.mayStart(this.info)) {
-        await r.sleep(r.options.pollIntervalMs);
-        continue;
-      }
-      await r.untilAvailable();
-      const outages = r.options.availability?.outages();
-      try {
-        await this.step();
-        this.failures = 0;
-      } catch (error) {
-        if (error instanceof Stopped || r.stopping) return;
-        // The database went down under this step: wait for it (top of the loop) rather than back off, and
-        // take a new iterator after the last record read (or the checkpoint): the old one may be gone.
-        if (outages !== r.options.availability?.outages()) {
-          this.iterator = undefined;
-          continue;
-        }
-        this.failures++;
-        const name = (error as { name?: string }).name;
-        if (name === "ExpiredIteratorException") {
-          this.iterator = undefined;
-          continue;
-        }
-        if (name === "TrimmedDataAccessException") {
-          // The position is older than the stream's retention; like Lambda, carry on from the oldest record.
-          this.lastReadSequenceNumber = undefined;
-          this.iterator = undefined;
-          this.trimmed = true;
-          // DynamoDB Local answers this once for a shard read right after its table is created; only
-          // a repeat is worth a message.
-          if (this.failures === 1) continue;
-        }
-        r.reportError(error, `shard ${this.id}`);
-        await r.sleep(Math.min(MAX_BACKOFF_MS, r.options.pollIntervalMs * 2 ** this.failures));
-      }
-    }
-  }
-
-  private async step(): Promise<void> {
-    const r = this.runner;
-    const window = r.options.maximumBatchingWindowSeconds * 1000;
-    const waiting = this.buffer.filter((b) => b.matches).length;
-    if (!this.endOfShard && (this.buffer.length === 0 || (window > 0 && waiting < r.options.batchSize))) {
-      const startedAt = Date.now();
-      const read = await this.read();
-      if (read === 0 && this.buffer.length === 0) {
-        if (this.endOfShard) {
-          this.finish();
-        } else {
-          this.caughtUpAt = startedAt;
-          await r.sleep(r.options.pollIntervalMs);
-        }
-        return;
-      }
-    }
-    if (this.buffer.length === 0) {
-      if (this.endOfShard) this.finish();
-      return;
-    }
-    const firstMatch = this.buffer.find((b) => b.matches);
-    if (window > 0 && firstMatch && !this.endOfShard) {
-      const matching = this.buffer.filter((b) => b.matches).length;
-      const open = firstMatch.readAt + window - Date.now();
-      if (matching < r.options.batchSize && open > 0) {
-        await r.sleep(Math.min(open, r.options.pollIntervalMs));
-        return;
-      }
-    }
-    await this.processNextBatch();
-  }
-
-  private async read(): Promise<number> {
-    const r = this.runner;
-    if (!this.iterator) this.iterator = await this.acquireIterator();
-    if (!this.iterator) return 0;
-    const result = await r.streams.send(
-      new GetRecordsCommand({ ShardIterator: this.iterator, Limit: READ_LIMIT }),
-    );
-    if (r.stopping) throw new Stopped();
-    this.iterator = result.NextShardIterator ?? undefined;
-    if (!this.iterator) this.endOfShard = true;
-    const now = Date.now();
-    const records = result.Records ?? [];
-    for (const raw of records) {
-      const record = toLambdaRecord(raw, r.streamArn);
-      this.buffer.push({
-        record,
-        matches: r.matches(record),
-        bytes: Buffer.byteLength(JSON.stringify(record)),
-        readAt: now,
-      });
-      this.readAt.set(record, now);
-      this.lastReadSequenceNumber = record.dynamodb.SequenceNumber;
-    }
-    if (records.length > 0) this.caughtUpAt = undefined;
-    return records.length;
-  }
-
-  private async acquireIterator(): Promise<string | undefined> {
-    const r = this.runner;
-    const saved = this.trimmed ? undefined : r.checkpoints.get(this.id)?.sequenceNumber;
-    const after = this.lastReadSequenceNumber ?? saved;
-    const input: GetShardIteratorCommandInput = after
-      ? {
-          StreamArn: r.streamArn,
-          ShardId: this.id,
-          ShardIteratorType: "AFTER_SEQUENCE_NUMBER",
-          SequenceNumber: after,
-        }
-      : { StreamArn: r.streamArn, ShardId: this.id, ShardIteratorType: "TRIM_HORIZON" };
-    // A closed shard fully processed before a restart: nothing after its last record.
-    const ending = this.info.endingSequenceNumber;
-    if (after && ending && compareSequenceNumbers(after, ending) >= 0) {
-      this.endOfShard = true;
-      return undefined;
-    }
-    const result = await r.streams.send(new GetShardIteratorCommand(input));
-    if (!result.ShardIterator) throw new Error(`GetShardIterator returned no iterator for ${this.id}`);
-    return result.ShardIterator;
-  }
-
-  /**
-   * Takes up to batchSize matching records (and at most 6 MB) from the head of the buffer. Records that
-   * do not match the filters are consumed along the way without being delivered.
-   */
-  private takeBatch(): { batch: LambdaStreamRecord[]; consumed: number } {
-    const { batchSize } = this.runner.options;
-    const batch: LambdaStreamRecord[] = [];
-    let bytes = 0;
-    let consumed = 0;
-    for (const entry of this.buffer) {
-      if (entry.matches) {
-        if (batch.length === batchSize) break;
-        if (batch.length > 0 && bytes + entry.bytes > MAX_PAYLOAD_BYTES) break;
-        batch.push(entry.record);
-        bytes += entry.bytes;
-      }
-      consumed++;
-    }
-    return { batch, consumed };
-  }
-
-  private async processNextBatch(): Promise<void> {
-    const r = this.runner;
-    const { batch, consumed } = this.takeBatch();
-    const lastConsumed = this.buffer[consumed - 1]?.record;
-    if (batch.length > 0) {
-      const outcome = await processBatch(batch, r.policy, r.batchIo(this));
-      // Stopped mid-batch: nothing more is checkpointed; the batch is delivered again on the next start.
-      if (outcome === "stopped") throw new Stopped();
-    }
-    this.buffer.splice(0, consumed);
-    if (lastConsumed) r.checkpoints.advance(this.id, lastConsumed.dynamodb.SequenceNumber);
-  }
-
-  private finish(): void {
-    this.finished = true;
-    this.runner.checkpoints.finish(this.id);
-    // Children of this shard may be listed already, or appear soon: look now rather than at the next tick.
-    void this.runner.discover().catch((error) => this.runner.reportError(error, "DescribeStream"));
-  }
-}
-
-class Runner {
+/** The runner of one mapping: the clients, the shard list, the function and its destination. */
+class Runner implements ShardHost {
   stopping = false;
   readonly workers = new Map<string, ShardWorker>();
   readonly known = new Map<string, ShardInfo>();
@@ -337,43 +123,32 @@ class Runner {
     return this.discovering;
   }
 
-  batchIo(worker: ShardWorker): BatchIo {
-    const shardId = worker.id;
-    return {
-      invoke: (records, invokeCount) => this.invoke(shardId, records, invokeCount),
-      checkpoint: (record) => this.checkpoints.advance(shardId, record.dynamodb.SequenceNumber),
-      discard: (records, condition, approximateInvokeCount, lastResult) => {
-        const entry = failureRecord({
-          records,
-          shardId,
-          streamArn: this.streamArn,
-          functionArn: this.functionArn,
-          condition,
-          approximateInvokeCount,
-          lastResult,
-        });
-        if (this.options.stateDir) appendToDlq(dlqPath(this.options.stateDir, this.options.name), entry);
-        this.discarded.push(entry);
-        this.hook(() => this.options.onDiscard?.(entry));
-      },
-      sleep: (ms) => this.sleep(ms).then(() => !this.stopping),
-      stopped: () => this.stopping,
-      nowMs: () => Date.now(),
-      // The latest moment the record can have been written: never discards a record early, and is
-      // precise for records read as they arrive despite the coarse timestamps of DynamoDB Local.
-      createdAtMs: (record) =>
-        Math.min(
-          worker.readAt.get(record) ?? Number.POSITIVE_INFINITY,
-          (Math.floor(record.dynamodb.ApproximateCreationDateTime) + TIMESTAMP_GRANULARITY_S) * 1000,
-        ),
-    };
-  }
-
-  private async invoke(
+  discard(
     shardId: string,
     records: LambdaStreamRecord[],
-    invokeCount: number,
-  ): Promise<InvokeResult> {
+    condition: DiscardCondition,
+    approximateInvokeCount: number,
+    lastResult: InvokeResult | undefined,
+  ): void {
+    const entry = failureRecord({
+      records,
+      shardId,
+      streamArn: this.streamArn,
+      functionArn: this.functionArn,
+      condition,
+      approximateInvokeCount,
+      lastResult,
+    });
+    if (this.options.stateDir) appendToDlq(dlqPath(this.options.stateDir, this.options.name), entry);
+    this.discarded.push(entry);
+    this.hook(() => this.options.onDiscard?.(entry));
+  }
+
+  shardFinished(): void {
+    void this.discover().catch((error) => this.reportError(error, "DescribeStream"));
+  }
+
+  async invoke(shardId: string, records: LambdaStreamRecord[], invokeCount: number): Promise<InvokeResult> {
     const availability = this.options.availability;
     for (;;) {
       await this.untilAvailable();
