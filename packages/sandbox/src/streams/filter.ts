@@ -1,19 +1,22 @@
 /**
  * Lambda event filtering (`FilterCriteria.Filters[].Pattern`, already parsed from JSON) for stream
- * records. Implements the documented rule syntax:
+ * records. Implements the comparison operators of the Lambda Developer Guide's filter rule syntax
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html), each tested against
+ * its documented example in test/streams/filter.test.ts:
  *
  * - a pattern is an object whose keys follow the record's structure; every key must match (AND);
  * - a leaf is an array of matchers; any one matching is enough (OR); against an array value (SS, NS…)
  *   any element may match;
- * - matchers: exact values (`"INSERT"`, `""` for empty, `null`), `{prefix}`, `{suffix}`,
- *   `{"equals-ignore-case"}`, `{"anything-but": value | [values] | {prefix} | {suffix} |
- *   {"equals-ignore-case"}}`, `{numeric: [">", 0, "<=", 5]}` (DynamoDB `N` strings compare as
- *   numbers), `{exists: true | false}` (leaf nodes only, as in Lambda: `{exists: true}` on an
- *   attribute map such as `NewImage.status` does not match; test `NewImage.status.S` instead);
+ * - matchers: exact values (`"INSERT"`, `""` for empty, `null`), `{prefix}`, `{"anything-but": value |
+ *   [values]}`, `{numeric: [">", 0, "<=", 5]}` (DynamoDB `N` strings compare as numbers),
+ *   `{exists: true | false}` (leaf nodes only, as in Lambda: `{exists: true}` on an attribute map such
+ *   as `NewImage.status` does not match; test `NewImage.status.S` instead);
  * - several filters are OR-ed: a record is delivered when any filter matches.
  *
  * Invalid patterns throw a `FilterPatternError` when the mapping starts, as CreateEventSourceMapping
- * rejects them. Not implemented: `cidr` and `wildcard` (Lambda does not support them either).
+ * rejects them. EventBridge-only forms (`suffix`, `equals-ignore-case`, `anything-but` with a prefix,
+ * `wildcard`, `cidr`, `$or`) are refused the same way: no mapping here uses them, and an operator that
+ * is accepted has to be tested against Lambda's documentation first.
  */
 export class FilterPatternError extends Error {
   constructor(message: string) {
@@ -47,22 +50,6 @@ function asNumber(value: unknown): number | undefined {
 function stringOperand(op: string, operand: unknown, where: string): string {
   if (typeof operand !== "string") throw new FilterPatternError(`${where}: "${op}" takes a string`);
   return operand;
-}
-
-/** prefix / suffix operand: a string, or `{ "equals-ignore-case": string }`. */
-function affixMatcher(op: "prefix" | "suffix", operand: unknown, where: string): (s: string) => boolean {
-  let text: string;
-  let ignoreCase = false;
-  if (isObject(operand) && Object.keys(operand).length === 1 && "equals-ignore-case" in operand) {
-    text = stringOperand(op, operand["equals-ignore-case"], where).toLowerCase();
-    ignoreCase = true;
-  } else {
-    text = stringOperand(op, operand, where);
-  }
-  return (s) => {
-    const subject = ignoreCase ? s.toLowerCase() : s;
-    return op === "prefix" ? subject.startsWith(text) : subject.endsWith(text);
-  };
 }
 
 function numericMatcher(operand: unknown, where: string): Matcher {
@@ -104,19 +91,6 @@ function anythingButMatcher(operand: unknown, where: string): Matcher {
     }
     const list: unknown[] = operand;
     excluded = (value) => list.includes(value);
-  } else if (isObject(operand) && Object.keys(operand).length === 1) {
-    const [[op, inner]] = Object.entries(operand) as [[string, unknown]];
-    if (op === "prefix" || op === "suffix") {
-      const test = affixMatcher(op, inner, where);
-      excluded = (value) => typeof value === "string" && test(value);
-    } else if (op === "equals-ignore-case") {
-      const list = (Array.isArray(inner) ? inner : [inner]).map((s) =>
-        stringOperand(op, s, where).toLowerCase(),
-      );
-      excluded = (value) => typeof value === "string" && list.includes(value.toLowerCase());
-    } else {
-      throw new FilterPatternError(`${where}: anything-but does not take "${op}"`);
-    }
   } else {
     throw new FilterPatternError(`${where}: bad anything-but operand ${JSON.stringify(operand)}`);
   }
@@ -131,14 +105,9 @@ function compileMatcher(rule: unknown, where: string): Matcher {
   }
   const [[op, operand]] = Object.entries(rule) as [[string, unknown]];
   switch (op) {
-    case "prefix":
-    case "suffix": {
-      const test = affixMatcher(op, operand, where);
-      return (value) => typeof value === "string" && test(value);
-    }
-    case "equals-ignore-case": {
-      const text = stringOperand(op, operand, where).toLowerCase();
-      return (value) => typeof value === "string" && value.toLowerCase() === text;
+    case "prefix": {
+      const text = stringOperand(op, operand, where);
+      return (value) => typeof value === "string" && value.startsWith(text);
     }
     case "anything-but":
       return anythingButMatcher(operand, where);
