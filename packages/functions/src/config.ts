@@ -9,14 +9,84 @@ import {
 } from "@meridian/core";
 import * as z from "zod/mini";
 
-// Built on first use (`z.lazy`), like every schema: each function builds only its own environment's.
+type Env = Record<string, string | undefined>;
+
+/**
+ * A function's environment contract: the names of the variables it reads, written once (the CDK app, the
+ * benches and the tests set them by these names), the schema they are parsed with, and the typed
+ * configuration made of them.
+ */
+export interface EnvironmentContract<V, S extends z.ZodMiniObject, C> {
+  /** The variables' names, by what they hold. */
+  readonly variables: V;
+  /** The variables' schema, built on first use: each function builds only its own environment's. */
+  schema(): S;
+  /** Reads `env` once, at cold start; a missing or bad variable throws a ConfigError naming it. */
+  load(env?: Env): C;
+}
+
+/**
+ * The one loader: every function's contract is made here, and differs only in its names, schema and mapping.
+ *
+ * @example
+ * const jobEnvironment = defineEnvironment({
+ *   variables: { interval: "INTERVAL_SECONDS" },
+ *   schema: (v) => z.object({ [v.interval]: numberFromText() }),
+ *   toConfig: (e) => ({ intervalMs: e.INTERVAL_SECONDS * 1000 }),
+ * });
+ * const config = jobEnvironment.load(); // process.env
+ */
+export function defineEnvironment<const V, S extends z.ZodMiniObject, C>(spec: {
+  variables: V;
+  schema: (variables: V) => S;
+  toConfig: (env: z.output<S>) => C;
+}): EnvironmentContract<V, S, C> {
+  let schema: S | undefined;
+  const build = () => {
+    schema ??= spec.schema(spec.variables);
+    return schema;
+  };
+  return {
+    variables: spec.variables,
+    schema: build,
+    load: (env = process.env) => spec.toConfig(parseEnv(build(), env)),
+  };
+}
+
 const table = () => z.string().check(z.minLength(3));
 const nonEmpty = () => z.string().check(z.minLength(1));
 const limit = (fallback: number) =>
   z._default(numberFromText().check(z.int(), z.minimum(1), z.maximum(1_000_000)), fallback);
 
+/** What every function reads: MeridianFunction sets LOG_LEVEL and TRACING_ENABLED, Lambda sets AWS_REGION. */
+export const FUNCTION_VARIABLES = {
+  logLevel: "LOG_LEVEL",
+  region: "AWS_REGION",
+  /**
+   * X-Ray tracing of invocations, use cases and AWS SDK calls: "true" or "false". The stage sets it (with
+   * the function's active tracing); off by default, and then the tracer is never loaded.
+   */
+  tracingEnabled: "TRACING_ENABLED",
+} as const;
+
+/** What every function reading DynamoDB reads besides: DynamoDB Local or another endpoint, unset in AWS. */
+const DATA_VARIABLES = { ...FUNCTION_VARIABLES, dynamodbEndpoint: "DYNAMODB_ENDPOINT" } as const;
+
+/** The variable holding each table's name; a function reads those of the tables it uses. */
+export const TABLE_VARIABLES = {
+  epochs: "TABLE_EPOCHS",
+  apiKeys: "TABLE_API_KEYS",
+  catalog: "TABLE_CATALOG",
+  orders: "TABLE_ORDERS",
+} as const satisfies Record<keyof TableNames, string>;
+
+/** The variables for the tables given (a test's or a bench's own, pointed at DynamoDB Local). */
+export function tableEnvironment(names: Partial<TableNames>): Record<string, string> {
+  return variablesOf(TABLE_VARIABLES, names);
+}
+
 /** The HTTP function's variable for each of OrderLimits; the CDK app sets them from the stage. */
-export const ORDER_LIMIT_VARIABLES = {
+const ORDER_LIMIT_VARIABLES = {
   openOrdersPerDay: "ORDER_LIMIT_OPEN_ORDERS_PER_DAY",
   unitsPerProductPerDay: "ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY",
   ordersPerMinute: "ORDER_LIMIT_ORDERS_PER_MINUTE",
@@ -24,94 +94,55 @@ export const ORDER_LIMIT_VARIABLES = {
 
 /** The variables for the limits a stage sets (the others keep their defaults). */
 export function orderLimitsEnvironment(limits: Partial<OrderLimits>): Record<string, string> {
+  return variablesOf(ORDER_LIMIT_VARIABLES, limits);
+}
+
+function variablesOf<K extends string>(
+  variables: Record<K, string>,
+  values: Partial<Record<K, string | number>>,
+): Record<string, string> {
   return Object.fromEntries(
-    (Object.keys(ORDER_LIMIT_VARIABLES) as (keyof OrderLimits)[])
-      .filter((name) => limits[name] !== undefined)
-      .map((name) => [ORDER_LIMIT_VARIABLES[name], String(limits[name])]),
+    (Object.keys(variables) as K[])
+      .filter((key) => values[key] !== undefined)
+      .map((key) => [variables[key], String(values[key])]),
   );
 }
 
-/** What every function reading DynamoDB needs. */
-const dataEnv = () => ({
-  LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
-  /** DynamoDB Local or another endpoint; unset in AWS. */
-  DYNAMODB_ENDPOINT: z.optional(z.url()),
-  AWS_REGION: z.optional(nonEmpty()),
-  /**
-   * X-Ray tracing of invocations, use cases and AWS SDK calls: "true" or "false". The stage sets it (with
-   * the function's active tracing); off by default, and then the tracer is never loaded.
-   */
-  TRACING_ENABLED: z._default(z.enum(["true", "false"]), "false"),
+const functionShape = () => ({
+  [FUNCTION_VARIABLES.logLevel]: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
+  [FUNCTION_VARIABLES.region]: z.optional(nonEmpty()),
+  [FUNCTION_VARIABLES.tracingEnabled]: z._default(z.enum(["true", "false"]), "false"),
+});
+const dataShape = () => ({ ...functionShape(), [DATA_VARIABLES.dynamodbEndpoint]: z.optional(z.url()) });
+
+type FunctionEnv = z.output<z.ZodMiniObject<ReturnType<typeof functionShape>>>;
+type DataEnv = z.output<z.ZodMiniObject<ReturnType<typeof dataShape>>>;
+
+const functionConfig = (e: FunctionEnv) => ({
+  logLevel: e.LOG_LEVEL,
+  region: e.AWS_REGION,
+  tracingEnabled: e.TRACING_ENABLED === "true",
+});
+const dataConfig = (e: DataEnv): DataConfig => ({
+  ...functionConfig(e),
+  dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
 });
 
-const HttpEnv = z.lazy(() =>
-  z
-    .object({
-      ...dataEnv(),
-      TABLE_EPOCHS: table(),
-      TABLE_API_KEYS: table(),
-      TABLE_CATALOG: table(),
-      TABLE_ORDERS: table(),
-      /** Secret that peppers API-key hashes and signs cursors (local runs); at least 32 characters. */
-      APP_SECRET: z.optional(z.string().check(z.minLength(32, "must be at least 32 characters"))),
-      /** In AWS: the Secrets Manager secret holding that value, read once at cold start. */
-      APP_SECRET_ARN: z.optional(z.string().check(z.startsWith("arn:"))),
-      /** How long an accepted API key is trusted without a read, so how long a revoked one still works. */
-      API_KEY_CACHE_TTL_SECONDS: z._default(
-        numberFromText().check(z.int(), z.minimum(0), z.maximum(API_KEY_CACHE_TTL_MAX_SECONDS)),
-        30,
-      ),
-      /** Token issuer: the Cognito user pool URL (`https://cognito-idp.<region>.amazonaws.com/<pool id>`). */
-      JWT_ISSUER: z.url(),
-      /** The app client id tokens must be issued for. */
-      JWT_AUDIENCE: nonEmpty(),
-      JWT_ADMIN_GROUP: z._default(nonEmpty(), "admin"),
-      /** What one customer may order (OrderLimits); the stage sets them, unset means the defaults. */
-      [ORDER_LIMIT_VARIABLES.openOrdersPerDay]: limit(DEFAULT_ORDER_LIMITS.openOrdersPerDay),
-      [ORDER_LIMIT_VARIABLES.unitsPerProductPerDay]: limit(DEFAULT_ORDER_LIMITS.unitsPerProductPerDay),
-      [ORDER_LIMIT_VARIABLES.ordersPerMinute]: limit(DEFAULT_ORDER_LIMITS.ordersPerMinute),
-    })
-    .check(
-      z.refine((v) => v.APP_SECRET !== undefined || v.APP_SECRET_ARN !== undefined, {
-        path: ["APP_SECRET_ARN"],
-        message: "set APP_SECRET_ARN (in AWS) or APP_SECRET (locally)",
-        // Report it together with other missing variables, not only once they are fixed.
-        when: () => true,
-      }),
-    ),
-);
+type TableVariables<K extends keyof TableNames> = Pick<typeof TABLE_VARIABLES, K>;
 
-const OrderStreamEnv = z.lazy(() =>
-  z.object({ ...dataEnv(), TABLE_CATALOG: table(), TABLE_ORDERS: table() }),
-);
+/** The schema of the tables' variables: each a table name. */
+function tablesShape<K extends keyof TableNames>(variables: TableVariables<K>) {
+  return Object.fromEntries(Object.values<string>(variables).map((name) => [name, table()])) as {
+    [P in K as TableVariables<K>[P]]: ReturnType<typeof table>;
+  };
+}
 
-const MetricsJobEnv = z.lazy(() =>
-  z.object({
-    ...dataEnv(),
-    TABLE_EPOCHS: table(),
-    TABLE_API_KEYS: table(),
-    TABLE_CATALOG: table(),
-    TABLE_ORDERS: table(),
-    /** The schedule's period: the job reports on the last complete interval of this length. */
-    METRICS_INTERVAL_SECONDS: z._default(
-      numberFromText().check(z.int(), z.minimum(10), z.maximum(86_400)),
-      300,
-    ),
-  }),
-);
-
-/** The Cognito pre token generation trigger's: it reads no table, only the user's MFA settings. */
-const PreTokenEnv = z.lazy(() =>
-  z.object({
-    LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
-    AWS_REGION: z.optional(nonEmpty()),
-    TRACING_ENABLED: z._default(z.enum(["true", "false"]), "false"),
-    /** The group that makes a user an admin: the HTTP function's JWT_ADMIN_GROUP. */
-    ADMIN_GROUP: z._default(nonEmpty(), "admin"),
-    /** A stand-in for Cognito's API (tests); unset in AWS. */
-    COGNITO_ENDPOINT: z.optional(z.url()),
-  }),
-);
+function tablesOf<K extends keyof TableNames>(variables: TableVariables<K>, e: object): Pick<TableNames, K> {
+  const values = e as Record<string, string>;
+  return Object.fromEntries(
+    (Object.keys(variables) as K[]).map((key) => [key, values[variables[key]]]),
+  ) as Pick<TableNames, K>;
+}
 
 export interface DataConfig {
   logLevel?: LogLevel;
@@ -133,73 +164,103 @@ export interface RuntimeConfig extends DataConfig {
   orderLimits?: OrderLimits;
 }
 
+/** The HTTP function's environment. */
+export const httpEnvironment = defineEnvironment({
+  variables: {
+    ...DATA_VARIABLES,
+    tables: TABLE_VARIABLES,
+    /** Secret that peppers API-key hashes and signs cursors (local runs); at least 32 characters. */
+    appSecret: "APP_SECRET",
+    /** In AWS: the Secrets Manager secret holding that value, read once at cold start. */
+    appSecretArn: "APP_SECRET_ARN",
+    /** How long an accepted API key is trusted without a read, so how long a revoked one still works. */
+    apiKeyCacheTtlSeconds: "API_KEY_CACHE_TTL_SECONDS",
+    /** Token issuer: the Cognito user pool URL (`https://cognito-idp.<region>.amazonaws.com/<pool id>`). */
+    jwtIssuer: "JWT_ISSUER",
+    /** The app client id tokens must be issued for. */
+    jwtAudience: "JWT_AUDIENCE",
+    jwtAdminGroup: "JWT_ADMIN_GROUP",
+    /** What one customer may order (OrderLimits); the stage sets them, unset means the defaults. */
+    orderLimits: ORDER_LIMIT_VARIABLES,
+  },
+  schema: (v) =>
+    z
+      .object({
+        ...dataShape(),
+        ...tablesShape(v.tables),
+        [v.appSecret]: z.optional(z.string().check(z.minLength(32, "must be at least 32 characters"))),
+        [v.appSecretArn]: z.optional(z.string().check(z.startsWith("arn:"))),
+        [v.apiKeyCacheTtlSeconds]: z._default(
+          numberFromText().check(z.int(), z.minimum(0), z.maximum(API_KEY_CACHE_TTL_MAX_SECONDS)),
+          30,
+        ),
+        [v.jwtIssuer]: z.url(),
+        [v.jwtAudience]: nonEmpty(),
+        [v.jwtAdminGroup]: z._default(nonEmpty(), "admin"),
+        [v.orderLimits.openOrdersPerDay]: limit(DEFAULT_ORDER_LIMITS.openOrdersPerDay),
+        [v.orderLimits.unitsPerProductPerDay]: limit(DEFAULT_ORDER_LIMITS.unitsPerProductPerDay),
+        [v.orderLimits.ordersPerMinute]: limit(DEFAULT_ORDER_LIMITS.ordersPerMinute),
+      })
+      .check(
+        z.refine((e) => e.APP_SECRET !== undefined || e.APP_SECRET_ARN !== undefined, {
+          path: [v.appSecretArn],
+          message: `set ${v.appSecretArn} (in AWS) or ${v.appSecret} (locally)`,
+          // Report it together with other missing variables, not only once they are fixed.
+          when: () => true,
+        }),
+      ),
+  toConfig: (e): RuntimeConfig => ({
+    ...dataConfig(e),
+    tables: tablesOf(TABLE_VARIABLES, e),
+    appSecret: e.APP_SECRET ?? { arn: e.APP_SECRET_ARN as string },
+    apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_SECONDS * 1000,
+    jwt: { issuer: e.JWT_ISSUER.replace(/\/$/, ""), audience: e.JWT_AUDIENCE, adminGroup: e.JWT_ADMIN_GROUP },
+    orderLimits: {
+      openOrdersPerDay: e.ORDER_LIMIT_OPEN_ORDERS_PER_DAY,
+      unitsPerProductPerDay: e.ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY,
+      ordersPerMinute: e.ORDER_LIMIT_ORDERS_PER_MINUTE,
+    },
+  }),
+});
+
 export interface OrderStreamConfig extends DataConfig {
   tables: Pick<TableNames, "catalog" | "orders">;
 }
 
-/** The HTTP function's configuration, read once; a missing or bad variable throws a ConfigError naming it. */
-export function loadRuntimeConfig(env: Record<string, string | undefined> = process.env): RuntimeConfig {
-  const e = parseEnv(HttpEnv, env);
-  return {
-    tables: {
-      epochs: e.TABLE_EPOCHS,
-      apiKeys: e.TABLE_API_KEYS,
-      catalog: e.TABLE_CATALOG,
-      orders: e.TABLE_ORDERS,
-    },
-    appSecret: e.APP_SECRET ?? { arn: e.APP_SECRET_ARN as string },
-    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
-    region: e.AWS_REGION,
-    logLevel: e.LOG_LEVEL,
-    tracingEnabled: e.TRACING_ENABLED === "true",
-    apiKeyCacheTtlMs: e.API_KEY_CACHE_TTL_SECONDS * 1000,
-    jwt: { issuer: e.JWT_ISSUER.replace(/\/$/, ""), audience: e.JWT_AUDIENCE, adminGroup: e.JWT_ADMIN_GROUP },
-    orderLimits: {
-      openOrdersPerDay: e[ORDER_LIMIT_VARIABLES.openOrdersPerDay],
-      unitsPerProductPerDay: e[ORDER_LIMIT_VARIABLES.unitsPerProductPerDay],
-      ordersPerMinute: e[ORDER_LIMIT_VARIABLES.ordersPerMinute],
-    },
-  };
-}
+const ORDER_STREAM_TABLES = { catalog: TABLE_VARIABLES.catalog, orders: TABLE_VARIABLES.orders } as const;
+
+/** The order stream processor's environment: it reserves stock (catalog) for orders. */
+export const orderStreamEnvironment = defineEnvironment({
+  variables: { ...DATA_VARIABLES, tables: ORDER_STREAM_TABLES },
+  schema: (v) => z.object({ ...dataShape(), ...tablesShape(v.tables) }),
+  toConfig: (e): OrderStreamConfig => ({ ...dataConfig(e), tables: tablesOf(ORDER_STREAM_TABLES, e) }),
+});
 
 export interface MetricsJobConfig extends DataConfig {
   tables: TableNames;
   intervalMs: number;
 }
 
-/** The scheduled metrics job's configuration. */
-export function loadMetricsJobConfig(
-  env: Record<string, string | undefined> = process.env,
-): MetricsJobConfig {
-  const e = parseEnv(MetricsJobEnv, env);
-  return {
-    tables: {
-      epochs: e.TABLE_EPOCHS,
-      apiKeys: e.TABLE_API_KEYS,
-      catalog: e.TABLE_CATALOG,
-      orders: e.TABLE_ORDERS,
-    },
+/** The scheduled metrics job's environment. */
+export const metricsJobEnvironment = defineEnvironment({
+  variables: {
+    ...DATA_VARIABLES,
+    tables: TABLE_VARIABLES,
+    /** The schedule's period: the job reports on the last complete interval of this length. */
+    intervalSeconds: "METRICS_INTERVAL_SECONDS",
+  },
+  schema: (v) =>
+    z.object({
+      ...dataShape(),
+      ...tablesShape(v.tables),
+      [v.intervalSeconds]: z._default(numberFromText().check(z.int(), z.minimum(10), z.maximum(86_400)), 300),
+    }),
+  toConfig: (e): MetricsJobConfig => ({
+    ...dataConfig(e),
+    tables: tablesOf(TABLE_VARIABLES, e),
     intervalMs: e.METRICS_INTERVAL_SECONDS * 1000,
-    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
-    region: e.AWS_REGION,
-    logLevel: e.LOG_LEVEL,
-    tracingEnabled: e.TRACING_ENABLED === "true",
-  };
-}
-
-/** The order stream processor's configuration. */
-export function loadOrderStreamConfig(
-  env: Record<string, string | undefined> = process.env,
-): OrderStreamConfig {
-  const e = parseEnv(OrderStreamEnv, env);
-  return {
-    tables: { catalog: e.TABLE_CATALOG, orders: e.TABLE_ORDERS },
-    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
-    region: e.AWS_REGION,
-    logLevel: e.LOG_LEVEL,
-    tracingEnabled: e.TRACING_ENABLED === "true",
-  };
-}
+  }),
+});
 
 export interface PreTokenConfig {
   logLevel: LogLevel;
@@ -211,14 +272,33 @@ export interface PreTokenConfig {
   cognitoCredentials?: LocalCredentials;
 }
 
-/** The pre token generation trigger's configuration. */
-export function loadPreTokenConfig(env: Record<string, string | undefined> = process.env): PreTokenConfig {
-  const e = parseEnv(PreTokenEnv, env);
-  return {
-    logLevel: e.LOG_LEVEL,
-    region: e.AWS_REGION,
-    tracingEnabled: e.TRACING_ENABLED === "true",
+/** The Cognito pre token generation trigger's environment: it reads no table, only the user's MFA settings. */
+export const preTokenEnvironment = defineEnvironment({
+  variables: {
+    ...FUNCTION_VARIABLES,
+    /** The group that makes a user an admin: the HTTP function's JWT_ADMIN_GROUP. */
+    adminGroup: "ADMIN_GROUP",
+    /** A stand-in for Cognito's API (tests); unset in AWS. */
+    cognitoEndpoint: "COGNITO_ENDPOINT",
+  },
+  schema: (v) =>
+    z.object({
+      ...functionShape(),
+      [v.adminGroup]: z._default(nonEmpty(), "admin"),
+      [v.cognitoEndpoint]: z.optional(z.url()),
+    }),
+  toConfig: (e): PreTokenConfig => ({
+    ...functionConfig(e),
     adminGroup: e.ADMIN_GROUP,
     cognitoEndpoint: e.COGNITO_ENDPOINT,
-  };
-}
+  }),
+});
+
+/** The HTTP function's configuration, read once; a missing or bad variable throws a ConfigError naming it. */
+export const loadRuntimeConfig = httpEnvironment.load;
+/** The order stream processor's configuration. */
+export const loadOrderStreamConfig = orderStreamEnvironment.load;
+/** The scheduled metrics job's configuration. */
+export const loadMetricsJobConfig = metricsJobEnvironment.load;
+/** The pre token generation trigger's configuration. */
+export const loadPreTokenConfig = preTokenEnvironment.load;
