@@ -14,9 +14,9 @@
  * - several filters are OR-ed: a record is delivered when any filter matches.
  *
  * Invalid patterns throw a `FilterPatternError` when the mapping starts, as CreateEventSourceMapping
- * rejects them. EventBridge-only forms (`suffix`, `equals-ignore-case`, `anything-but` with a prefix,
- * `wildcard`, `cidr`, `$or`) are refused the same way: no mapping here uses them, and an operator that
- * is accepted has to be tested against Lambda's documentation first.
+ * rejects them. Other EventBridge pattern forms (`suffix`, `equals-ignore-case`, `anything-but` with
+ * a prefix, `wildcard`, `cidr`, `$or`) are refused the same way: no mapping here uses them, so they were
+ * removed rather than kept untested; add one back together with its documented example as a test.
  */
 export class FilterPatternError extends Error {
   constructor(message: string) {
