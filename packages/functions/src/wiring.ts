@@ -25,7 +25,7 @@ import {
 import type { DynamoDBStreamHandler, Context as LambdaContext } from "aws-lambda";
 import type { DataConfig, MetricsJobConfig, OrderStreamConfig, RuntimeConfig } from "./config.ts";
 import { runMetricsJob } from "./metrics-job/publish.ts";
-import { processOrderBatch } from "./order-stream/process-batch.ts";
+import { reserveStockForBatch } from "./order-stream/reserve-batch.ts";
 import { noTracing, type Tracing } from "./tracing/tracing.ts";
 
 /** Where a function's logs, metrics and traces go: JSON lines and EMF on stdout, no traces, unless told. */
@@ -93,7 +93,7 @@ export function createMeridianApp(
 
 /**
  * Wires the order stream processor; the Lambda entry point and the sandbox's stream runner both use it.
- * Traced, each invocation is one `## index.handler` subsegment with a `## processOrder` per order.
+ * Traced, each invocation is one `## index.handler` subsegment with a `## reserveStock` per order.
  */
 export function createOrderStreamHandler(
   config: OrderStreamConfig,
@@ -110,7 +110,7 @@ export function createOrderStreamHandler(
   };
   // The sandbox's runner and tests may call it without a context.
   return (event, context?: LambdaContext) =>
-    tracing.invocation(() => processOrderBatch(deps, event), { requestId: context?.awsRequestId });
+    tracing.invocation(() => reserveStockForBatch(deps, event), { requestId: context?.awsRequestId });
 }
 
 /**

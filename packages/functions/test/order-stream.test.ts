@@ -11,7 +11,7 @@ import {
 import { createLogger, type EmfDocument, type LogEntry, MetricsEmitter, type Order } from "@meridian/core";
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ORDER_CONCURRENCY, processOrderBatch } from "../src/order-stream/process-batch.ts";
+import { ORDER_CONCURRENCY, reserveStockForBatch } from "../src/order-stream/reserve-batch.ts";
 import { createOrderStreamHandler } from "../src/wiring.ts";
 import { awsSampleStreamEvent } from "./fixtures/dynamodb-stream-sample.ts";
 
@@ -212,7 +212,7 @@ describe("the batch budget", () => {
     const records = placed.map((order, i) => insertOf(toOrderItem(order), `${6100 + i}`));
 
     // Act
-    const result = await processOrderBatch(deps, { Records: records });
+    const result = await reserveStockForBatch(deps, { Records: records });
 
     // Assess
     const late = [`${6100 + ORDER_CONCURRENCY}`, `${6101 + ORDER_CONCURRENCY}`];

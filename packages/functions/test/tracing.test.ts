@@ -159,7 +159,7 @@ describe("http function with TRACING_ENABLED=true", () => {
 });
 
 describe("order-stream function with TRACING_ENABLED=true", () => {
-  it("processes an order in a `## processOrder` subsegment annotated with the order and correlation ids", async () => {
+  it("reserves an order's stock in a `## reserveStock` subsegment annotated with the order and correlation ids", async () => {
     // Prepare
     const { handler } = await import("../src/order-stream/handler.ts");
     const now = new Date().toISOString();
@@ -217,7 +217,7 @@ describe("order-stream function with TRACING_ENABLED=true", () => {
     expect(result).toEqual({ batchItemFailures: [] });
     const documents = await settle(3);
     const [invocation] = named(documents, "## index.handler");
-    const [processing] = named(documents, "## processOrder");
+    const [processing] = named(documents, "## reserveStock");
     expect(invocation?.parent_id).toBe(trace.parent);
     expect(invocation?.annotations).toMatchObject({
       requestId: context.awsRequestId,

@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,6 +11,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import {
   AllowanceChangedError,
   BUDGETS,
@@ -14,9 +19,10 @@ import {
   type IdempotencyToken,
   type Order,
   type OrderAllowance,
+  OrderSchema,
   type OrderStatus,
   type OrderStore,
-  type ProcessOutcome,
+  type ReservationOutcome,
 } from "@meridian/core";
 import { dynamo } from "./errors.ts";
 import { recordWrittenWith, writeIdempotent } from "./idempotency.ts";
@@ -38,6 +44,50 @@ export function toOrderItem(order: Order): Record<string, unknown> {
 export function fromOrderItem(item: Record<string, unknown>): Order {
   const { pk: _pk, ...order } = item;
   return order as Order;
+}
+
+/** Partition keys of order items start with this (`ORDER#<id>`); anything else on the table is not an order. */
+const ORDER_KEY_PREFIX = orderKey("").pk;
+
+/** The images of a DynamoDB Streams record (Lambda's `record.dynamodb`), in DynamoDB JSON. */
+export interface StreamImages {
+  Keys?: { pk?: { S?: string } };
+  NewImage?: Record<string, unknown>;
+}
+
+/** A stream record's order, or why the record holds none (never the item's values). */
+export type OrderFromStream = { order: Order } | { skip: string };
+
+/**
+ * Decodes the order a stream record's new image holds: the inverse of `toOrderItem` as the stream carries
+ * it. Anything that is not an order item (an idempotency record, an allowance, a foreign or test item, an
+ * image that is not DynamoDB JSON) is `skip`, with the reason. An order item that does not parse, or an
+ * order's record without its new image, is an order and broken: that throws, so the stream processor's
+ * record is retried and ends in the dead-letter destination for a person to look at.
+ */
+export function orderFromStreamImage(images: StreamImages): OrderFromStream {
+  const image = images.NewImage;
+  // An order's record without its image (a stream switched to KEYS_ONLY) cannot be processed, and must not
+  // leave the order PENDING quietly: it fails, and reaches the dead-letter destination.
+  if (!image && images.Keys?.pk?.S?.startsWith(ORDER_KEY_PREFIX))
+    throw new Error("order record has no NewImage");
+  if (!image) return { skip: "no NewImage" };
+  let item: Record<string, unknown>;
+  try {
+    item = unmarshall(image as Record<string, AttributeValue>);
+  } catch {
+    return { skip: "NewImage is not DynamoDB JSON" };
+  }
+  if (typeof item.pk !== "string" || !item.pk.startsWith(ORDER_KEY_PREFIX)) {
+    return { skip: "not an order item (pk is not ORDER#<id>)" };
+  }
+  const parsed = OrderSchema.safeParse(fromOrderItem(item));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    // The field and zod's message name what is wrong without repeating the item's values.
+    throw new Error(`order item does not parse: ${issue?.path.join(".") || "(item)"}: ${issue?.message}`);
+  }
+  return { order: parsed.data };
 }
 
 /**
@@ -182,7 +232,7 @@ export class DynamoOrderStore implements OrderStore {
     return (page.Items ?? []).map(fromOrderItem);
   }
 
-  async reserve(order: Order, atIso: string): Promise<ProcessOutcome> {
+  async reserve(order: Order, atIso: string): Promise<ReservationOutcome> {
     // Orders for the same product commit one at a time; a transaction that collides with another is
     // cancelled with TransactionConflict and simply tried again after a short random pause, but not after
     // one call's budget: a conflict is normally answered at once, and a slow table must not stretch the
@@ -197,7 +247,7 @@ export class DynamoOrderStore implements OrderStore {
     }
   }
 
-  private async tryReserve(order: Order, atIso: string): Promise<ProcessOutcome | "CONFLICT"> {
+  private async tryReserve(order: Order, atIso: string): Promise<ReservationOutcome | "CONFLICT"> {
     try {
       await dynamo(() =>
         this.db.send(

@@ -11,7 +11,7 @@ export class AllowanceChangedError extends Error {
 }
 
 /** The outcome of trying to reserve an order's stock. */
-export type ProcessOutcome =
+export type ReservationOutcome =
   | { result: "CONFIRMED" }
   | { result: "REJECTED"; productId: string }
   /** The order was no longer PENDING (already processed or cancelled): nothing was changed. */
@@ -42,7 +42,7 @@ export interface OrderStore {
    * One transaction: every line's stock decremented on `stock >= quantity`, the order set CONFIRMED on
    * `status = PENDING`. A stock condition failure sets the order REJECTED (OUT_OF_STOCK) instead.
    */
-  reserve(order: Order, atIso: string): Promise<ProcessOutcome>;
+  reserve(order: Order, atIso: string): Promise<ReservationOutcome>;
   /**
    * PENDING → CANCELLED, or CONFIRMED → CANCELLED with every line's stock given back, in one transaction
    * conditioned on the status read, so stock comes back exactly once. Returns the order as stored after.

@@ -14,7 +14,7 @@ import {
 } from "./errors.ts";
 import { admitOrder, type OrderLimits, releaseOrder } from "./limits.ts";
 import type { ListOrdersQuery, Order, PlaceOrderBody } from "./order.ts";
-import { AllowanceChangedError, type OrderStore, type ProcessOutcome } from "./ports.ts";
+import { AllowanceChangedError, type OrderStore, type ReservationOutcome } from "./ports.ts";
 
 export interface OrderDeps {
   orders: OrderStore;
@@ -160,11 +160,15 @@ export async function cancelOrder(
   throw new OrderNotCancellableError(id, "changing too fast");
 }
 
-/** Reserves stock for a new order (the stream processor's use case). Re-delivery is harmless. */
-export async function processOrder(
+/**
+ * Reserves a new order's stock (the stream processor's use case): CONFIRMED, or REJECTED with the first
+ * product out of stock, which gives the customer's allowance back. An order no longer PENDING is SKIPPED,
+ * so re-delivery is harmless.
+ */
+export async function reserveStock(
   deps: Pick<OrderDeps, "orders" | "clock">,
   order: Order,
-): Promise<ProcessOutcome> {
+): Promise<ReservationOutcome> {
   if (order.status !== "PENDING") return { result: "SKIPPED" };
   const outcome = await deps.orders.reserve(order, new Date(deps.clock.nowMs()).toISOString());
   if (outcome.result === "REJECTED") await releaseAllowance(deps, order);

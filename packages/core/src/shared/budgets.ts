@@ -91,7 +91,7 @@ export const BUDGETS: Budgets = {
       throttlingBackoffBaseMs: 500,
     },
     batchMs: 15_000,
-    // processOrder: the reservation transaction, tried again on a transaction conflict for at most one
+    // reserveStock: the reservation transaction, tried again on a transaction conflict for at most one
     // call's budget (so up to two calls' time), then (out of stock) the rejection update.
     callsPerRecord: 3,
   },

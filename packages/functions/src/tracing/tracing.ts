@@ -14,7 +14,7 @@ export interface Tracing {
    * subsegment and rethrown.
    *
    * @example
-   * const outcome = await tracing.traced("processOrder", () => processOrder(deps, order), { orderId });
+   * const outcome = await tracing.traced("reserveStock", () => reserveStock(deps, order), { orderId });
    */
   traced<T>(name: string, fn: () => Promise<T>, annotations?: Annotations): Promise<T>;
   /**

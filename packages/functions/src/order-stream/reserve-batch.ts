@@ -1,16 +1,12 @@
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { fromOrderItem, orderKey } from "@meridian/adapters";
+import { type OrderFromStream, orderFromStreamImage } from "@meridian/adapters";
 import {
   BUDGETS,
   BusinessMetric,
   type Clock,
   type Logger,
   type MetricsEmitter,
-  type Order,
-  OrderSchema,
   type OrderStore,
-  processOrder,
+  reserveStock,
   SERVICE,
   takeColdStart,
 } from "@meridian/core";
@@ -22,7 +18,7 @@ export interface OrderStreamDeps {
   clock: Clock;
   logger: Logger;
   metrics: MetricsEmitter;
-  /** Traced, each order is processed in a `## processOrder` subsegment annotated with its ids. */
+  /** Traced, each order's reservation is a `## reserveStock` subsegment annotated with its ids. */
   tracing?: Tracing;
   /**
    * Records not started within this many milliseconds of the batch's start are handed back (reported as
@@ -32,51 +28,24 @@ export interface OrderStreamDeps {
   batchBudgetMs?: number;
 }
 
-/** Partition keys of order items start with this (`ORDER#<id>`); anything else on the table is not an order. */
-const ORDER_KEY_PREFIX = orderKey("").pk;
-
 /**
  * The order a stream record carries, or why the record is not the processor's to handle. A record is the
  * processor's when it is a real stream record (it has a sequence number) whose new image is an order item
- * (pk `ORDER#…`); anything else on the stream (an idempotency record, a foreign or test item, a hand-made
- * record) is skipped. An order item that does not parse, or an order's record without its new image, is
- * ours and broken: that throws, so the record is retried and ends in the dead-letter destination for a
- * person to look at.
+ * (`orderFromStreamImage`); anything else on the stream is skipped. A broken order item throws there.
  */
-function orderOf(record: DynamoDBRecord): { order: Order } | { skip: string } {
+function orderOfRecord(record: DynamoDBRecord): OrderFromStream {
   if (!record.dynamodb?.SequenceNumber) return { skip: "no SequenceNumber" };
-  const image = record.dynamodb.NewImage;
-  // An order's record without its image (a stream switched to KEYS_ONLY) cannot be processed, and must not
-  // leave the order PENDING quietly: it fails, and reaches the dead-letter destination.
-  const key = record.dynamodb.Keys?.pk?.S;
-  if (!image && key?.startsWith(ORDER_KEY_PREFIX)) throw new Error("order record has no NewImage");
-  if (!image) return { skip: "no NewImage" };
-  let item: Record<string, unknown>;
-  try {
-    item = unmarshall(image as Record<string, AttributeValue>);
-  } catch {
-    return { skip: "NewImage is not DynamoDB JSON" };
-  }
-  if (typeof item.pk !== "string" || !item.pk.startsWith(ORDER_KEY_PREFIX)) {
-    return { skip: "not an order item (pk is not ORDER#<id>)" };
-  }
-  const parsed = OrderSchema.safeParse(fromOrderItem(item));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    // The field and zod's message name what is wrong without repeating the item's values.
-    throw new Error(`order item does not parse: ${issue?.path.join(".") || "(item)"}: ${issue?.message}`);
-  }
-  return { order: parsed.data };
+  return orderFromStreamImage(record.dynamodb);
 }
 
 /** Orders of one batch reserved at the same time; they are independent of each other. */
 export const ORDER_CONCURRENCY = 8;
 
-async function processRecord(deps: OrderStreamDeps, record: DynamoDBRecord, coldStart: boolean) {
+async function reserveStockForRecord(deps: OrderStreamDeps, record: DynamoDBRecord, coldStart: boolean) {
   // MODIFY and REMOVE (the processor's own status updates, cancels) are never work; the mapping filters
   // them out in AWS, and they are expected, so they pass without a word.
   if (record.eventName !== "INSERT") return undefined;
-  const owned = orderOf(record);
+  const owned = orderOfRecord(record);
   if ("skip" in owned) {
     // One line, with what identifies the record and why; never the item itself.
     deps.logger.warn("stream record skipped", {
@@ -88,7 +57,7 @@ async function processRecord(deps: OrderStreamDeps, record: DynamoDBRecord, cold
   }
   const { order } = owned;
   const started = deps.clock.nowMs();
-  const outcome = await (deps.tracing ?? noTracing).traced("processOrder", () => processOrder(deps, order), {
+  const outcome = await (deps.tracing ?? noTracing).traced("reserveStock", () => reserveStock(deps, order), {
     orderId: order.id,
     correlationId: order.correlationId,
   });
@@ -107,14 +76,14 @@ async function processRecord(deps: OrderStreamDeps, record: DynamoDBRecord, cold
 /**
  * Handles one stream batch. New PENDING orders get their stock reserved (CONFIRMED) or are REJECTED;
  * anything else (an order no longer PENDING, a re-delivery) is skipped. Records that are not orders (see
- * `orderOf`) are skipped too, with one WARN line each and the `StreamRecordsSkipped` count, and never
+ * `orderOfRecord`) are skipped too, with one WARN line each and the `StreamRecordsSkipped` count, and never
  * reported as failures: retried, they would fail the same way until they reached the dead-letter queue.
  * Orders are independent, so a batch is worked on ORDER_CONCURRENCY at a time. Failed records are
  * reported (ReportBatchItemFailures): Lambda retries from the lowest failed sequence number, and
  * re-delivered successes are skipped, so nothing is processed twice. After the configured retries a
  * failing record goes to the dead-letter destination and the rest of the batch carries on.
  */
-export async function processOrderBatch(
+export async function reserveStockForBatch(
   deps: OrderStreamDeps,
   event: DynamoDBStreamEvent,
 ): Promise<DynamoDBBatchResponse> {
@@ -134,12 +103,12 @@ export async function processOrderBatch(
         continue;
       }
       try {
-        const result = await processRecord(deps, record, coldStart);
+        const result = await reserveStockForRecord(deps, record, coldStart);
         if (result) outcomes[result] += 1;
       } catch (error) {
         const itemIdentifier = record.dynamodb?.SequenceNumber;
         deps.logger.error("order record failed", { sequenceNumber: itemIdentifier, error });
-        // `orderOf` lets only records with a sequence number get this far; an empty or missing
+        // `orderOfRecord` lets only records with a sequence number get this far; an empty or missing
         // itemIdentifier would make Lambda fail (and retry) the whole batch.
         if (itemIdentifier) failures.push({ itemIdentifier });
       }
