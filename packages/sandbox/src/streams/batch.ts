@@ -77,7 +77,7 @@ function last(records: LambdaStreamRecord[]): LambdaStreamRecord {
  * - when the retries are exhausted the remaining records go to the destination
  *   (`RetryAttemptsExhausted`) and are checkpointed, so the shard moves on.
  */
-export async function processBatch(
+export async function applyRetryPolicy(
   records: LambdaStreamRecord[],
   policy: BatchPolicy,
   io: BatchIo,
@@ -108,7 +108,7 @@ export async function processBatch(
     if (result.kind === "error" && policy.bisectBatchOnFunctionError && batch.length > 1) {
       const middle = Math.ceil(batch.length / 2);
       for (const half of [batch.slice(0, middle), batch.slice(middle)]) {
-        const outcome = await processBatch(half, policy, io, { invokes, retries, lastResult });
+        const outcome = await applyRetryPolicy(half, policy, io, { invokes, retries, lastResult });
         if (outcome === "stopped") return outcome;
       }
       return "done";

@@ -1,4 +1,4 @@
-export { type BatchIo, type BatchOutcome, type BatchPolicy, processBatch } from "./batch.ts";
+export { applyRetryPolicy, type BatchIo, type BatchOutcome, type BatchPolicy } from "./batch.ts";
 export {
   type CheckpointFile,
   CheckpointStore,

@@ -4,7 +4,7 @@ import {
   GetShardIteratorCommand,
   type GetShardIteratorCommandInput,
 } from "@aws-sdk/client-dynamodb-streams";
-import { type BatchIo, type BatchPolicy, processBatch } from "./batch.ts";
+import { applyRetryPolicy, type BatchIo, type BatchPolicy } from "./batch.ts";
 import type { CheckpointStore } from "./checkpoint.ts";
 import type { DiscardCondition } from "./destination.ts";
 import type { InvokeResult } from "./invoke.ts";
@@ -254,7 +254,7 @@ export class ShardWorker {
     const { batch, consumed } = this.takeBatch();
     const lastConsumed = this.buffer[consumed - 1]?.record;
     if (batch.length > 0) {
-      const outcome = await processBatch(batch, this.host.policy, this.io);
+      const outcome = await applyRetryPolicy(batch, this.host.policy, this.io);
       // Stopped mid-batch: nothing more is checkpointed; the batch is delivered again on the next start.
       if (outcome === "stopped") throw new Stopped();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type BatchIo, type BatchPolicy, processBatch } from "../../src/streams/batch.ts";
+import { applyRetryPolicy, type BatchIo, type BatchPolicy } from "../../src/streams/batch.ts";
 import type { DiscardCondition } from "../../src/streams/destination.ts";
 import type { InvokeResult } from "../../src/streams/invoke.ts";
 import { interpretResponse } from "../../src/streams/invoke.ts";
@@ -16,7 +16,7 @@ function rec(seq: number, createdSecondsAgo = 0): LambdaStreamRecord {
   };
 }
 
-/** Drives processBatch with a scripted function (pure rules: no engine, no timers). */
+/** Drives applyRetryPolicy with a scripted function (pure rules: no engine, no timers). */
 function harness(fn: (records: LambdaStreamRecord[]) => InvokeResult) {
   const invocations: string[][] = [];
   const checkpoints: string[] = [];
@@ -48,14 +48,18 @@ const policy = (overrides: Partial<BatchPolicy> = {}): BatchPolicy => ({
 const has = (records: LambdaStreamRecord[], seq: string) =>
   records.some((r) => r.dynamodb.SequenceNumber === seq);
 
-describe("processBatch (Lambda stream error handling rules)", () => {
+describe("applyRetryPolicy (Lambda stream error handling rules)", () => {
   it("bisection does not use up retries: with 0 retries the poison record is isolated and only it is discarded", async () => {
     const h = harness((records) =>
       has(records, "3") ? { kind: "error", error: new Error("x") } : { kind: "success" },
     );
     const batch = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => rec(n));
 
-    await processBatch(batch, policy({ maximumRetryAttempts: 0, bisectBatchOnFunctionError: true }), h.io);
+    await applyRetryPolicy(
+      batch,
+      policy({ maximumRetryAttempts: 0, bisectBatchOnFunctionError: true }),
+      h.io,
+    );
 
     expect(h.invocations).toEqual([
       ["1", "2", "3", "4", "5", "6", "7", "8"],
@@ -72,7 +76,7 @@ describe("processBatch (Lambda stream error handling rules)", () => {
 
   it("does not bisect on an invalid partial response (not a function error)", async () => {
     const h = harness(() => ({ kind: "invalid", reason: "empty itemIdentifier" }));
-    await processBatch(
+    await applyRetryPolicy(
       [rec(1), rec(2)],
       policy({ bisectBatchOnFunctionError: true, maximumRetryAttempts: 1 }),
       h.io,
@@ -86,7 +90,11 @@ describe("processBatch (Lambda stream error handling rules)", () => {
 
   it("discards records already older than the maximum age without invoking, and invokes the rest", async () => {
     const h = harness(() => ({ kind: "success" }));
-    await processBatch([rec(1, 120), rec(2, 90), rec(3, 10)], policy({ maximumRecordAgeSeconds: 60 }), h.io);
+    await applyRetryPolicy(
+      [rec(1, 120), rec(2, 90), rec(3, 10)],
+      policy({ maximumRecordAgeSeconds: 60 }),
+      h.io,
+    );
     expect(h.discarded).toEqual([{ seqs: ["1", "2"], condition: "RecordAgeExceeded", invokes: 0 }]);
     expect(h.invocations).toEqual([["3"]]);
     expect(h.checkpoints).toEqual(["2", "3"]);
@@ -95,7 +103,7 @@ describe("processBatch (Lambda stream error handling rules)", () => {
   it("stops without checkpointing when the runner stops between retries", async () => {
     const h = harness(() => ({ kind: "error", error: new Error("x") }));
     h.io.sleep = async () => false;
-    expect(await processBatch([rec(1)], policy({ maximumRetryAttempts: -1 }), h.io)).toBe("stopped");
+    expect(await applyRetryPolicy([rec(1)], policy({ maximumRetryAttempts: -1 }), h.io)).toBe("stopped");
     expect(h.checkpoints).toEqual([]);
   });
 });
