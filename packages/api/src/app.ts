@@ -17,9 +17,10 @@ import {
 } from "@meridian/core";
 import { Hono } from "hono";
 import type { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
 import { timeout } from "hono/timeout";
 import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
-import { errorHandler, notFoundHandler } from "./error-handler.ts";
+import { errorHandler, methodNotAllowedAnswer, notFoundHandler } from "./error-handler.ts";
 import { apiKeyAuth } from "./middleware/api-key.ts";
 import { canonicalPaths } from "./middleware/canonical-path.ts";
 import { type JwtAuthOptions, jwtAuth } from "./middleware/jwt-auth.ts";
@@ -107,6 +108,8 @@ export function createApp(deps: AppDeps): MeridianApp {
   app.use(timeout(deps.requestBudgetMs ?? BUDGETS.http.requestMs, overran));
   // `/x/%2e%2e/`, `//`, `/health/..` are 404, not `GET /`: the front door routed (and throttled) what it saw.
   app.use(canonicalPaths());
+  // Hono's 405 with `Allow`, answered with the app's error body (inside canonicalPaths: `//` stays a 404).
+  app.use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedAnswer(onError, [VISIT_PATH]) }));
 
   const auth = apiKeyAuth({ apiKeys: deps.apiKeys, hasher: deps.hasher, cacheTtlMs: deps.apiKeyCacheTtlMs });
   visitRoutes(api, full);
@@ -118,13 +121,6 @@ export function createApp(deps: AppDeps): MeridianApp {
   docsRoutes(api);
 
   app.onError(onError);
-  const notFound = notFoundHandler(() => app.routes, { withoutHead: [VISIT_PATH] });
-  app.notFound((c) => {
-    try {
-      return notFound(c);
-    } catch (error) {
-      return onError(error as Error, c);
-    }
-  });
+  app.notFound(notFoundHandler(onError));
   return app;
 }

@@ -72,40 +72,23 @@ export function errorHandler(logger: Logger) {
   };
 }
 
-function compile(path: string): RegExp {
-  const pattern = path
-    .split("/")
-    .map((part) =>
-      part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
-    )
-    .join("/");
-  // As the app matches (`strict: false`): a trailing slash names the same route.
-  return new RegExp(`^${pattern}/?$`);
-}
-
-export interface NotFoundOptions {
-  /** Paths whose GET is not also served as HEAD (`/`: a GET records a visit, a HEAD answers 405). */
-  withoutHead?: readonly string[];
-}
-
 /**
- * 404 for an unknown path, 405 with `Allow` when the path exists under other methods. A GET route is also
- * offered as HEAD (Hono answers HEAD with the GET handler), unless `withoutHead` names it.
+ * 405 with `Allow` when the path exists under other methods: Hono's `methodNotAllowed` finds them (a GET route
+ * is also offered as HEAD, as Hono answers HEAD with the GET handler), this answers with the app's error body.
+ * `withoutHead` names paths whose GET is not served as HEAD (`/`: a GET records a visit, a HEAD answers 405).
  */
-export function notFoundHandler(
-  routes: () => { method: string; path: string }[],
-  options: NotFoundOptions = {},
+export function methodNotAllowedAnswer(
+  onError: (err: Error, c: Context<AppEnv>) => Response | Promise<Response>,
+  withoutHead: readonly string[] = [],
 ) {
-  const withoutHead = new Set(options.withoutHead);
-  return (c: Context<AppEnv>) => {
-    const path = c.req.path;
-    const allow = new Set<string>();
-    for (const route of routes()) {
-      if (route.method === "ALL" || !compile(route.path).test(path)) continue;
-      allow.add(route.method);
-      if (route.method === "GET" && !withoutHead.has(route.path)) allow.add("HEAD");
-    }
-    if (allow.size > 0) throw new MethodNotAllowedError(c.req.method, [...allow].sort());
-    throw new RouteNotFoundError(c.req.method);
+  const noHead = new Set(withoutHead);
+  return (c: Context<AppEnv>, methods: string[]) => {
+    const allow = methods.filter((m) => m !== "HEAD" || !noHead.has(c.req.path)).sort();
+    return onError(new MethodNotAllowedError(c.req.method, allow), c);
   };
+}
+
+/** 404 for a path no route serves (`methodNotAllowed` turns it into a 405 when other methods serve it). */
+export function notFoundHandler(onError: (err: Error, c: Context<AppEnv>) => Response | Promise<Response>) {
+  return (c: Context<AppEnv>) => onError(new RouteNotFoundError(c.req.method), c);
 }
