@@ -7,7 +7,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { createTableInputs, type TableNames, TTL_ATTRIBUTE } from "./tables.ts";
+import { createTableInputs, type TableNames, timeToLiveInputs } from "./tables.ts";
 
 const ready = (table: TableDescription | undefined) =>
   table?.TableStatus === "ACTIVE" &&
@@ -60,18 +60,11 @@ export async function ensureTables(
       }
     }),
   );
-  // The tables that hold idempotency records (see writeIdempotent).
-  for (const TableName of [names.epochs, names.orders, names.catalog]) {
-    await client
-      .send(
-        new UpdateTimeToLiveCommand({
-          TableName,
-          TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-        }),
-      )
-      .catch((error: unknown) => {
-        // Enabling TTL twice is refused; that is the state we want.
-        if (!(error instanceof Error && /already enabled/i.test(error.message))) throw error;
-      });
+  // The tables whose definitions expire short-lived records (idempotency, see writeIdempotent).
+  for (const input of timeToLiveInputs(names)) {
+    await client.send(new UpdateTimeToLiveCommand(input)).catch((error: unknown) => {
+      // Enabling TTL twice is refused; that is the state we want.
+      if (!(error instanceof Error && /already enabled/i.test(error.message))) throw error;
+    });
   }
 }

@@ -1,8 +1,12 @@
-import type { CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import type {
+  CreateTableCommandInput,
+  KeySchemaElement,
+  UpdateTimeToLiveCommandInput,
+} from "@aws-sdk/client-dynamodb";
 
 /**
  * Physical table names for a deployment: `<prefix>-epochs`, `-api-keys`, `-catalog`, `-orders`.
- * The CDK app and the sandbox both take their key schemas from `tableDefinitions`.
+ * The CDK app and the sandbox both create the tables from `tableDefinitions`.
  */
 export interface TableNames {
   epochs: string;
@@ -23,19 +27,42 @@ export function tableNames(prefix: string): TableNames {
 /** Attribute holding the expiry (seconds since 1970) of short-lived items; TTL is enabled on it. */
 export const TTL_ATTRIBUTE = "expiresAt";
 
-/** Key schemas, shared by the sandbox (CreateTable) and the CDK app. */
+/** A global secondary index: its keys (strings) and what it copies. */
+export interface IndexDefinition {
+  partitionKey: string;
+  sortKey?: string;
+  projection: "ALL" | "KEYS_ONLY";
+}
+
+/**
+ * A table as both the CDK app and the sandbox create it: every key attribute is a string (S), billing is on
+ * demand. `timeToLiveAttribute` names the attribute DynamoDB expires items by (short-lived records).
+ */
+export interface TableDefinition {
+  partitionKey: string;
+  sortKey?: string;
+  indexes?: Record<string, IndexDefinition>;
+  stream?: "NEW_AND_OLD_IMAGES" | "NEW_IMAGE" | "OLD_IMAGE" | "KEYS_ONLY";
+  timeToLiveAttribute?: string;
+}
+
+/** The tables, shared by the sandbox (`createTableInputs`, `timeToLiveInputs`) and the CDK app. */
 export const tableDefinitions = {
   /** Epochs by shard and id; `byKey` (keyShard, sk) lists one API key's epochs, all attributes, sparse. */
   epochs: {
     partitionKey: "pk",
     sortKey: "sk",
     indexes: { byKey: { partitionKey: "keyShard", sortKey: "sk", projection: "ALL" } },
+    // Idempotency records expire.
+    timeToLiveAttribute: TTL_ATTRIBUTE,
   },
   apiKeys: { partitionKey: "id" },
   /** Products by id; `byKind` (kind, id) lists them in creation order, keys only. */
   catalog: {
     partitionKey: "id",
     indexes: { byKind: { partitionKey: "kind", sortKey: "id", projection: "KEYS_ONLY" } },
+    // Idempotency records of product creates and stock changes expire.
+    timeToLiveAttribute: TTL_ATTRIBUTE,
   },
   /** Orders (and idempotency records) by pk; the stream carries new and old images to the processor. */
   orders: {
@@ -45,78 +72,59 @@ export const tableDefinitions = {
       byCustomer: { partitionKey: "customerId", sortKey: "id", projection: "ALL" },
       byStatus: { partitionKey: "status", sortKey: "id", projection: "ALL" },
     },
+    // Idempotency records and customers' daily allowances expire.
+    timeToLiveAttribute: TTL_ATTRIBUTE,
   },
-} as const;
+} as const satisfies Record<keyof TableNames, TableDefinition>;
 
+const TABLES = Object.keys(tableDefinitions) as (keyof TableNames)[];
+
+const keySchema = ({
+  partitionKey,
+  sortKey,
+}: {
+  partitionKey: string;
+  sortKey?: string;
+}): KeySchemaElement[] => [
+  { AttributeName: partitionKey, KeyType: "HASH" },
+  ...(sortKey ? [{ AttributeName: sortKey, KeyType: "RANGE" as const }] : []),
+];
+
+/** CreateTable of each table in `tableDefinitions`, under the names given. */
 export function createTableInputs(names: TableNames): CreateTableCommandInput[] {
-  return [
-    {
-      TableName: names.epochs,
+  return TABLES.map((key) => {
+    const table: TableDefinition = tableDefinitions[key];
+    const indexes = Object.entries(table.indexes ?? {});
+    const keys = [table, ...indexes.map(([, index]) => index)].flatMap((k) => [k.partitionKey, k.sortKey]);
+    const attributes = [...new Set(keys)].filter((name) => name !== undefined);
+    return {
+      TableName: names[key],
       BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-        { AttributeName: "keyShard", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: "byKey",
-          KeySchema: [
-            { AttributeName: "keyShard", KeyType: "HASH" },
-            { AttributeName: "sk", KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        },
-      ],
-    },
-    {
-      TableName: names.apiKeys,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-    },
-    {
-      TableName: names.catalog,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "id", AttributeType: "S" },
-        { AttributeName: "kind", AttributeType: "S" },
-      ],
-      KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: "byKind",
-          KeySchema: [
-            { AttributeName: "kind", KeyType: "HASH" },
-            { AttributeName: "id", KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "KEYS_ONLY" },
-        },
-      ],
-    },
-    {
-      TableName: names.orders,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "pk", AttributeType: "S" },
-        { AttributeName: "id", AttributeType: "S" },
-        { AttributeName: "customerId", AttributeType: "S" },
-        { AttributeName: "status", AttributeType: "S" },
-      ],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
-      GlobalSecondaryIndexes: (["byCustomer", "byStatus"] as const).map((IndexName) => ({
-        IndexName,
-        KeySchema: [
-          { AttributeName: IndexName === "byCustomer" ? "customerId" : "status", KeyType: "HASH" as const },
-          { AttributeName: "id", KeyType: "RANGE" as const },
-        ],
-        Projection: { ProjectionType: "ALL" as const },
-      })),
-    },
-  ];
+      AttributeDefinitions: attributes.map((AttributeName) => ({ AttributeName, AttributeType: "S" })),
+      KeySchema: keySchema(table),
+      ...(table.stream && { StreamSpecification: { StreamEnabled: true, StreamViewType: table.stream } }),
+      ...(indexes.length > 0 && {
+        GlobalSecondaryIndexes: indexes.map(([IndexName, index]) => ({
+          IndexName,
+          KeySchema: keySchema(index),
+          Projection: { ProjectionType: index.projection },
+        })),
+      }),
+    };
+  });
+}
+
+/** UpdateTimeToLive of each table in `tableDefinitions` with a `timeToLiveAttribute`. */
+export function timeToLiveInputs(names: TableNames): UpdateTimeToLiveCommandInput[] {
+  return TABLES.flatMap((key) => {
+    const { timeToLiveAttribute }: TableDefinition = tableDefinitions[key];
+    return timeToLiveAttribute
+      ? [
+          {
+            TableName: names[key],
+            TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
+          },
+        ]
+      : [];
+  });
 }
