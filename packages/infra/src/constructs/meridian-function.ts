@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { basename, dirname } from "node:path";
+import { FUNCTION_VARIABLES } from "@meridian/functions";
 import {
   AssetHashType,
   BundlingOutput,
@@ -79,14 +80,16 @@ export interface MeridianFunctionProps
  * source maps and the AWS SDK inside (`index.mjs` plus `chunks/`, see bundling/lambda-bundle.ts), an explicit log group with retention, optional X-Ray tracing, the logging env
  * (`LOG_LEVEL`, `POWERTOOLS_SERVICE_NAME`, `TRACING_ENABLED`) and a role that starts empty. Resources are attached with
  * `bindTable` / `bindSecret`, which grant exactly the listed actions on that one resource and set the
- * environment variable the code reads, in one call.
+ * environment variable the code reads, in one call. Variable names come from the function's environment
+ * contract in @meridian/functions (`httpEnvironment.variables`, ...), never from string literals here.
  *
  * @example
  * const fn = new MeridianFunction(this, "Http", {
  *   entry, logRetention, logRemovalPolicy, tracing: true, service: "http", logLevel: "INFO",
  * });
- * fn.bindTable(epochs, "TABLE_EPOCHS", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
- * fn.bindSecret(appSecret, "APP_SECRET_ARN");
+ * const { tables, appSecretArn } = httpEnvironment.variables;
+ * fn.bindTable(epochs, tables.epochs, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]);
+ * fn.bindSecret(appSecret, appSecretArn);
  */
 export class MeridianFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: MeridianFunctionProps) {
@@ -112,10 +115,11 @@ export class MeridianFunction extends LambdaFunction {
       code: bundledCode(entry),
       handler: LAMBDA_HANDLER,
       environment: {
-        LOG_LEVEL: logLevel,
+        [FUNCTION_VARIABLES.logLevel]: logLevel,
+        // Powertools' conventional name for the service; no loader of ours reads it (the code names its own).
         POWERTOOLS_SERVICE_NAME: service,
         // The code loads its X-Ray tracer only when told to, so it costs nothing where tracing is off.
-        TRACING_ENABLED: String(tracing),
+        [FUNCTION_VARIABLES.tracingEnabled]: String(tracing),
         ...environment,
       },
     });

@@ -1,4 +1,10 @@
-import { orderLimitsEnvironment, orderStreamMapping } from "@meridian/functions";
+import {
+  httpEnvironment,
+  metricsJobEnvironment,
+  orderLimitsEnvironment,
+  orderStreamEnvironment,
+  orderStreamMapping,
+} from "@meridian/functions";
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import type { Dashboard } from "aws-cdk-lib/aws-cloudwatch";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
@@ -55,6 +61,10 @@ export class StatelessStack extends Stack {
     super(scope, id, props);
     const { stage, region, tables, appSecret, jwt } = props;
     const removalPolicy = removalPolicyOf(stage);
+    // The names each function's loader reads (@meridian/functions' environment contracts).
+    const http = httpEnvironment.variables;
+    const orderStream = orderStreamEnvironment.variables;
+    const metricsJob = metricsJobEnvironment.variables;
 
     this.httpFunction = new MeridianFunction(this, "Http", {
       entry: functionEntry("http"),
@@ -68,21 +78,25 @@ export class StatelessStack extends Stack {
       service: SERVICE.http,
       logLevel: stage.logLevel,
       environment: {
-        API_KEY_CACHE_TTL_SECONDS: "30",
-        JWT_ISSUER: jwt.issuer,
-        JWT_AUDIENCE: jwt.audience,
+        [http.apiKeyCacheTtlSeconds]: "30",
+        [http.jwtIssuer]: jwt.issuer,
+        [http.jwtAudience]: jwt.audience,
         ...orderLimitsEnvironment(stage.orderLimits),
       },
     })
       // Epochs: put (plain and inside TransactWriteItems, which needs PutItem per item), get, newest-first query.
-      .bindTable(tables.epochs, "TABLE_EPOCHS", ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"])
+      .bindTable(tables.epochs, http.tables.epochs, [
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+      ])
       // API keys: one GetItem per authentication; creating and revoking keys is the operator CLI's job.
-      .bindTable(tables.apiKeys, "TABLE_API_KEYS", ["dynamodb:GetItem"])
+      .bindTable(tables.apiKeys, http.tables.apiKeys, ["dynamodb:GetItem"])
       // Catalog: create (Put), get, getMany (BatchGet), list (Query byKind), update and stock changes (Update,
       // also inside the cancel transaction).
       .bindTable(
         tables.catalog,
-        "TABLE_CATALOG",
+        http.tables.catalog,
         ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
         { indexes: ["byKind"] },
       )
@@ -90,11 +104,11 @@ export class StatelessStack extends Stack {
       // cancel.
       .bindTable(
         tables.orders,
-        "TABLE_ORDERS",
+        http.tables.orders,
         ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem"],
         { indexes: ["byCustomer", "byStatus"] },
       )
-      .bindSecret(appSecret, "APP_SECRET_ARN");
+      .bindSecret(appSecret, http.appSecretArn);
 
     // Records that still fail after the retries land here (a pointer to the batch, not the order itself).
     this.orderStreamDlq = new Queue(this, "OrderStreamDlq", {
@@ -122,12 +136,12 @@ export class StatelessStack extends Stack {
     })
       // reserve: one transaction of Updates on catalog and orders; reject: a conditional Update of the order,
       // then the customer's allowance read and written back (Get, conditional Put) to give its place back.
-      .bindTable(tables.orders, "TABLE_ORDERS", [
+      .bindTable(tables.orders, orderStream.tables.orders, [
         "dynamodb:UpdateItem",
         "dynamodb:GetItem",
         "dynamodb:PutItem",
       ])
-      .bindTable(tables.catalog, "TABLE_CATALOG", ["dynamodb:UpdateItem"]);
+      .bindTable(tables.catalog, orderStream.tables.catalog, ["dynamodb:UpdateItem"]);
     this.orderStreamFunction.addEventSource(
       // The settings the sandbox's stream runner also follows (@meridian/functions' orderStreamMapping).
       new DynamoEventSource(tables.orders, {
@@ -163,19 +177,21 @@ export class StatelessStack extends Stack {
       service: SERVICE.metricsJob,
       logLevel: stage.logLevel,
       // The job reports on the last complete interval of the schedule's period.
-      environment: { METRICS_INTERVAL_SECONDS: String(stage.metricsJobPeriodMinutes * 60) },
+      environment: { [metricsJob.intervalSeconds]: String(stage.metricsJobPeriodMinutes * 60) },
     })
       // Epochs: Query per shard for the interval's count; PutItem of the per-interval marker (idempotency).
-      .bindTable(tables.epochs, "TABLE_EPOCHS", [
+      .bindTable(tables.epochs, metricsJob.tables.epochs, [
         "dynamodb:Query",
         "dynamodb:PutItem",
         "dynamodb:DescribeTable",
       ])
       // Orders: Query byStatus (PENDING, oldest first; counts per status). DescribeTable everywhere: item
       // count and size. No Scan anywhere.
-      .bindTable(tables.orders, "TABLE_ORDERS", ["dynamodb:DescribeTable"], { indexes: ["byStatus"] })
-      .bindTable(tables.catalog, "TABLE_CATALOG", ["dynamodb:DescribeTable"])
-      .bindTable(tables.apiKeys, "TABLE_API_KEYS", ["dynamodb:DescribeTable"]);
+      .bindTable(tables.orders, metricsJob.tables.orders, ["dynamodb:DescribeTable"], {
+        indexes: ["byStatus"],
+      })
+      .bindTable(tables.catalog, metricsJob.tables.catalog, ["dynamodb:DescribeTable"])
+      .bindTable(tables.apiKeys, metricsJob.tables.apiKeys, ["dynamodb:DescribeTable"]);
     this.metricsSchedule = new MetricsSchedule(this, "MetricsJobSchedule", {
       stage,
       target: this.metricsJobFunction,
