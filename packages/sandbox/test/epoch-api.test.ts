@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { createDocumentClient, DynamoApiKeyStore } from "@meridian/adapters";
 import { ApiKeyHasher, createApiKey, type Epoch, systemClock } from "@meridian/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,6 +163,40 @@ describe("GET /epochs?mine=true", () => {
     expect(inFullListing.status).toBe(400);
     expect(badFlag.status).toBe(400);
     expect((await errorOf(badFlag)).message.startsWith("mine:")).toBe(true);
+  });
+});
+
+describe("a body streamed without a length", () => {
+  it("is refused with 413 once it passes 64 KiB, without waiting for the rest", async () => {
+    // Prepare: a chunked POST that sends 1 MiB and then never ends its body.
+    const { hostname, port } = new URL(sandbox.url);
+    const request = httpRequest({
+      hostname,
+      port,
+      path: "/epoch",
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": sandbox.devApiKey },
+    });
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request.on("response", (res) => {
+        let body = "";
+        res.on("data", (chunk) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      request.on("error", reject);
+    });
+
+    // Act
+    request.write('{"label":"');
+    for (let i = 0; i < 64; i++) request.write("x".repeat(16 * 1024));
+    const { status, body } = await answered;
+    request.destroy();
+
+    // Assess
+    expect(status).toBe(413);
+    expect(JSON.parse(body).error.code).toBe("PAYLOAD_TOO_LARGE");
   });
 });
 

@@ -1,4 +1,5 @@
 import { parseInput } from "@meridian/core";
+import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type * as z from "zod/mini";
 import type { AppEnv } from "../env.ts";
@@ -24,7 +25,19 @@ export function jsonBody(schema: z.ZodMiniType, options: JsonBodyOptions = {}) {
     if (declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
 
     // A request that declares no body is not read at all: reading wraps the socket in a web stream.
-    const bodiless = declared === 0 || (Number.isNaN(declared) && !c.req.header("transfer-encoding"));
+    const chunked = Number.isNaN(declared) && c.req.header("transfer-encoding") !== undefined;
+    const bodiless = declared === 0 || (Number.isNaN(declared) && !chunked);
+    // A body of unknown length is read through Hono's bodyLimit, which stops at maxBytes instead of holding
+    // whatever a client streams. Not for every body: it touches `Request.body`, a web stream, which a Lambda
+    // event's body (a string, its length known) never needs.
+    if (chunked) {
+      await bodyLimit({
+        maxSize: maxBytes,
+        onError: () => {
+          throw new PayloadTooLargeError(maxBytes);
+        },
+      })(c, async () => {});
+    }
     const raw = bodiless ? new Uint8Array(0) : new Uint8Array(await c.req.arrayBuffer());
     if (raw.byteLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
 
