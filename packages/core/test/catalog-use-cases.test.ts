@@ -111,7 +111,7 @@ describe("getProduct and listProducts", () => {
     const deps = makeDeps();
     const made = [];
     for (let n = 0; n < 5; n++) made.push((await createProduct(deps, { ...LAMP, name: `P${n}` })).product);
-    const ordersCursor = deps.cursors.encode("orders:customer:ana", { after: made[0]?.id });
+    const ordersCursor = deps.cursors.encode("orders:customer:ana", { after: made[0]?.id ?? "" });
 
     // Act
     const first = await listProducts(deps, { limit: 2 });
