@@ -6,20 +6,12 @@ import type {
   APIGatewayProxyEventV2,
   Context as LambdaContext,
 } from "aws-lambda";
+import { getConnInfo } from "hono/aws-lambda";
 
 export type LambdaHttpEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent | ALBEvent;
 
 function eventOf(c: AppContext): LambdaHttpEvent | undefined {
   return c.env?.event as LambdaHttpEvent | undefined;
-}
-
-function header(event: LambdaHttpEvent, name: string): string | undefined {
-  const single = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
-  if (single !== undefined) return single;
-  const multi = "multiValueHeaders" in event ? event.multiValueHeaders : undefined;
-  return Object.entries(multi ?? {})
-    .find(([key]) => key.toLowerCase() === name)?.[1]
-    ?.join(",");
 }
 
 /** `203.0.113.7/32` → `203.0.113.7`, `2001:db8::1/128` → `2001:db8::1`; a bare address is kept as it is. */
@@ -34,13 +26,9 @@ function withoutPrefixLength(address: string): string {
  * `203.0.113.7/32`) is dropped, so the address is stored the same whichever way it came.
  */
 export function lambdaClientIp(c: AppContext): string {
-  const event = eventOf(c);
-  const context = event?.requestContext;
-  if (!event || !context) return "unknown";
-  if ("http" in context) return withoutPrefixLength(context.http.sourceIp);
-  if ("identity" in context) return withoutPrefixLength(context.identity.sourceIp);
-  const hops = header(event, "x-forwarded-for")?.split(",") ?? [];
-  return withoutPrefixLength(hops.at(-1)?.trim() ?? "") || "unknown";
+  // Hono's getConnInfo reads the same three places; it needs a requestContext, which every event has.
+  if (!eventOf(c)?.requestContext) return "unknown";
+  return withoutPrefixLength(getConnInfo(c).remote.address ?? "") || "unknown";
 }
 
 /**
