@@ -66,6 +66,7 @@ const ISSUER_FAILURES = new Set(["ERR_JWKS_TIMEOUT", "ERR_JOSE_GENERIC", "ERR_JW
  * future beyond the skew, not older than `maxTokenAgeSeconds`), then the claims by schema: an access token
  * (`token_use: access`; ID tokens are refused) for this app client (`client_id`), a non-empty `sub`, and
  * `cognito:groups`, when present, an array of strings. Sets `c.get("user")` with the role from the groups.
+ * (aws-jwt-verify refuses the sandbox's http issuer and retries the key set past its budget: decision 0016.)
  */
 export function jwtAuth(options: JwtAuthOptions) {
   // jose is loaded with the first bearer token, so API-key requests (and their cold starts) never load it;

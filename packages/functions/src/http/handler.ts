@@ -1,4 +1,5 @@
 import { SERVICE } from "@meridian/core";
+// Deprecated for Hono 5 in favour of @hono/aws-lambda, which the registry does not serve yet (decision 0014).
 import { handle } from "hono/aws-lambda";
 import { LinearRouter } from "hono/router/linear-router";
 import { loadRuntimeConfig } from "../config.ts";

@@ -81,7 +81,8 @@ async function reserveStockForRecord(deps: OrderStreamDeps, record: DynamoDBReco
  * Orders are independent, so a batch is worked on ORDER_CONCURRENCY at a time. Failed records are
  * reported (ReportBatchItemFailures): Lambda retries from the lowest failed sequence number, and
  * re-delivered successes are skipped, so nothing is processed twice. After the configured retries a
- * failing record goes to the dead-letter destination and the rest of the batch carries on.
+ * failing record goes to the dead-letter destination and the rest of the batch carries on. (Powertools
+ * Batch runs records all at once or one by one, with no budget: decision 0015.)
  */
 export async function reserveStockForBatch(
   deps: OrderStreamDeps,
