@@ -1,17 +1,7 @@
 import {
-  type ApiKeyHasher,
-  type ApiKeyStore,
   BUDGETS,
-  type CatalogStore,
-  type Clock,
-  type CursorCodec,
   DEFAULT_ORDER_LIMITS,
   DependencyUnavailableError,
-  type EpochStore,
-  type IdGenerator,
-  type Logger,
-  type OrderLimits,
-  type OrderStore,
   systemClock,
   uuidV7Generator,
 } from "@meridian/core";
@@ -19,11 +9,12 @@ import { Hono } from "hono";
 import type { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { timeout } from "hono/timeout";
-import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
+import type { AppDeps, RouteDeps } from "./deps.ts";
+import type { AppEnv } from "./env.ts";
 import { errorHandler, methodNotAllowedAnswer, notFoundHandler } from "./error-handler.ts";
 import { apiKeyAuth } from "./middleware/api-key.ts";
 import { canonicalPaths } from "./middleware/canonical-path.ts";
-import { type JwtAuthOptions, jwtAuth } from "./middleware/jwt-auth.ts";
+import { jwtAuth } from "./middleware/jwt-auth.ts";
 import { observeRequests } from "./middleware/observe.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -31,53 +22,10 @@ import { epochRoutes } from "./routes/epochs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
-import type { ApiBuilder, TraceRoute } from "./routes/route.ts";
+import type { ApiBuilder } from "./routes/route.ts";
 import { VISIT_PATH, visitRoutes } from "./routes/visit.ts";
 
-/** Everything the app needs from outside; each front door (Lambda, sandbox, tests) wires its own. */
-export interface AppDeps {
-  epochs: EpochStore;
-  apiKeys: ApiKeyStore;
-  catalog: CatalogStore;
-  orders: OrderStore;
-  /** Sign-in: how bearer tokens are verified (Cognito in AWS, the sandbox's issuer locally). */
-  jwt: JwtAuthOptions;
-  hasher: ApiKeyHasher;
-  cursors: CursorCodec;
-  clientIp: ClientIpResolver;
-  logger: Logger;
-  clock?: Clock;
-  ids?: IdGenerator;
-  /** Id the front door already gave this request (API Gateway's requestId); a UUID otherwise. */
-  frontDoorRequestId?: (c: AppContext) => string | undefined;
-  /** See ApiKeyAuthOptions.cacheTtlMs. */
-  apiKeyCacheTtlMs?: number;
-  /**
-   * Runs each route in a trace subsegment named after its use case (`## recordEpoch`); unset when the host
-   * does not trace.
-   */
-  traceRoute?: TraceRoute;
-  /** What one customer may order (see OrderLimits). Default DEFAULT_ORDER_LIMITS. */
-  orderLimits?: OrderLimits;
-  /**
-   * A request that has not answered after this many milliseconds answers 503 with `Retry-After` (its write
-   * may have landed: a retry with the same `Idempotency-Key` is safe). Default `BUDGETS.http.requestMs`.
-   */
-  requestBudgetMs?: number;
-  /**
-   * How routes are matched. Default: Hono's, which compiles the whole route table into one regular
-   * expression on the first request (the fastest match for a long-lived server). The Lambda function passes
-   * a `LinearRouter`, which has nothing to compile: about 3 ms less CPU on a cold start's first request.
-   * Either way a path matches alike (see `strict: false` below).
-   */
-  router?: HonoOptions["router"];
-}
-
-/** AppDeps with defaults filled in, as routes see them. */
-export type RouteDeps = AppDeps & { clock: Clock; ids: IdGenerator; limits: OrderLimits };
-
 export type MeridianApp = Hono<AppEnv>;
-type HonoOptions = NonNullable<ConstructorParameters<typeof Hono<AppEnv>>[0]>;
 
 /**
  * Builds the one Meridian HTTP app. Lambda exports `handle(createApp(deps))`, the sandbox serves it with

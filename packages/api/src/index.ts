@@ -1,4 +1,5 @@
 export * from "./app.ts";
+export * from "./deps.ts";
 export * from "./env.ts";
 export { type ErrorBody, errorBody } from "./error-handler.ts";
 export * from "./errors.ts";

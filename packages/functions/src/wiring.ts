@@ -37,10 +37,12 @@ export interface Telemetry {
 }
 
 /**
- * What the HTTP app takes from its host. No metrics emitter: each request's metrics travel in its log entry
- * (one line that is also an EMF document, see `observeRequests`).
+ * What the HTTP app takes from the process that hosts it (the Lambda handler, the sandbox's server): how the
+ * caller's IP and request id are found, how routes are matched, where logs and traces go. No metrics
+ * emitter: each request's metrics travel in its log entry (one line that is also an EMF document, see
+ * `observeRequests`). (A `FrontDoor`, in the CDK app, is what stands in front: HTTP API, REST API or ALB.)
  */
-export type FrontDoor = Pick<AppDeps, "clientIp" | "frontDoorRequestId" | "router"> &
+export type HostBindings = Pick<AppDeps, "clientIp" | "frontDoorRequestId" | "router"> &
   Pick<Telemetry, "logger" | "tracing">;
 
 function clientOptions(config: DataConfig, budget: CallBudget, tracing: Tracing = noTracing) {
@@ -55,21 +57,21 @@ function clientOptions(config: DataConfig, budget: CallBudget, tracing: Tracing 
 
 /**
  * Wires the one app to DynamoDB and the token issuer. Lambda and the sandbox both call this; only the
- * front door differs (how the caller IP and request id are found, how lines are logged). `appSecret` is
+ * host's bindings differ (how the caller IP and request id are found, how lines are logged). `appSecret` is
  * the ring `resolveAppSecret` returns, or the app secret's text.
  */
 export function createMeridianApp(
   config: Omit<RuntimeConfig, "appSecret"> & { appSecret: AppSecret | string },
-  frontDoor: FrontDoor,
+  host: HostBindings,
 ): MeridianApp {
-  const { tracing, ...deps } = frontDoor;
+  const { tracing, ...deps } = host;
   const options = clientOptions(config, BUDGETS.http.call, tracing);
   const db = createDocumentClient(options);
   // The two lookups of every cold POST /epoch (the API key, then the write) go through one client.
   const commands = createCommandClient(options, db);
   return createApp({
     ...deps,
-    logger: frontDoor.logger ?? createLogger({ service: SERVICE.http, level: config.logLevel }),
+    logger: host.logger ?? createLogger({ service: SERVICE.http, level: config.logLevel }),
     epochs: new DynamoEpochStore(db, config.tables.epochs, { commands }),
     apiKeys: new DynamoApiKeyStore(db, config.tables.apiKeys, { commands }),
     catalog: new DynamoCatalogStore(db, config.tables.catalog),

@@ -24,7 +24,8 @@ const CLIENT_ID = /^[\w.:=-]{1,200}$/;
  *
  * Before: gives the request an id, echoed in `X-Request-Id` and in error bodies. The front door's id wins,
  * so the id matches API Gateway's own logs; otherwise a well-formed client-sent `X-Request-Id` is kept for
- * correlation; otherwise a UUID is made.
+ * correlation; otherwise a UUID is made. (Not hono/request-id: it keeps a client's header over whatever its
+ * generator would give, so a caller could replace API Gateway's id in our logs.)
  *
  * After (errors included): ONE log entry that is also the request's EMF metrics document: the access log
  * fields, the route's request count, 4xx/5xx counts and latency under `{service, route}`, and any business

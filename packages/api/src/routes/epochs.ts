@@ -9,7 +9,7 @@ import {
   recordEpoch,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
-import type { RouteDeps } from "../app.ts";
+import type { RouteDeps } from "../deps.ts";
 import type { AppEnv } from "../env.ts";
 import { countMetric } from "../middleware/observe.ts";
 import { IdempotencyHeaders } from "./idempotency.ts";

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import type { RouteDeps } from "../app.ts";
+import type { RouteDeps } from "../deps.ts";
 import { type ApiBuilder, errorResponse, mount } from "./route.ts";
 
 const HealthSchema = z.lazy(() => z.object({ status: z.literal("ok") }).check(z.meta({ id: "Health" })));

@@ -15,7 +15,7 @@ import {
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
 import type * as z from "zod/mini";
-import type { RouteDeps } from "../app.ts";
+import type { RouteDeps } from "../deps.ts";
 import type { AppContext, AppEnv } from "../env.ts";
 import { IdempotencyHeaders } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";

@@ -1,6 +1,6 @@
 import { BusinessMetric, type Epoch, EpochSchema, recordEpoch } from "@meridian/core";
 import { html } from "hono/html";
-import type { RouteDeps } from "../app.ts";
+import type { RouteDeps } from "../deps.ts";
 import { MethodNotAllowedError } from "../errors.ts";
 import { countMetric } from "../middleware/observe.ts";
 import { type ApiBuilder, errorResponse, mount } from "./route.ts";

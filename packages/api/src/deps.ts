@@ -1,0 +1,60 @@
+import type {
+  ApiKeyHasher,
+  ApiKeyStore,
+  CatalogStore,
+  Clock,
+  CursorCodec,
+  EpochStore,
+  IdGenerator,
+  Logger,
+  OrderLimits,
+  OrderStore,
+} from "@meridian/core";
+import type { Hono } from "hono";
+import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
+import type { JwtAuthOptions } from "./middleware/jwt-auth.ts";
+import type { TraceRoute } from "./routes/route.ts";
+
+/** Everything the app needs from outside; each front door (Lambda, sandbox, tests) wires its own. */
+export interface AppDeps {
+  epochs: EpochStore;
+  apiKeys: ApiKeyStore;
+  catalog: CatalogStore;
+  orders: OrderStore;
+  /** Sign-in: how bearer tokens are verified (Cognito in AWS, the sandbox's issuer locally). */
+  jwt: JwtAuthOptions;
+  hasher: ApiKeyHasher;
+  cursors: CursorCodec;
+  clientIp: ClientIpResolver;
+  logger: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  /** Id the front door already gave this request (API Gateway's requestId); a UUID otherwise. */
+  frontDoorRequestId?: (c: AppContext) => string | undefined;
+  /** See ApiKeyAuthOptions.cacheTtlMs. */
+  apiKeyCacheTtlMs?: number;
+  /**
+   * Runs each route in a trace subsegment named after its use case (`## recordEpoch`); unset when the host
+   * does not trace.
+   */
+  traceRoute?: TraceRoute;
+  /** What one customer may order (see OrderLimits). Default DEFAULT_ORDER_LIMITS. */
+  orderLimits?: OrderLimits;
+  /**
+   * A request that has not answered after this many milliseconds answers 503 with `Retry-After` (its write
+   * may have landed: a retry with the same `Idempotency-Key` is safe). Default `BUDGETS.http.requestMs`.
+   */
+  requestBudgetMs?: number;
+  /**
+   * How routes are matched. Default: Hono's, which compiles the whole route table into one regular
+   * expression on the first request (the fastest match for a long-lived server). The Lambda function passes
+   * a `LinearRouter`, which has nothing to compile: about 3 ms less CPU on a cold start's first request.
+   * Either way a path matches alike (see `strict: false` below).
+   */
+  router?: HonoOptions["router"];
+}
+
+/** AppDeps with defaults filled in, as routes see them. */
+export type RouteDeps = AppDeps & { clock: Clock; ids: IdGenerator; limits: OrderLimits };
+
+type HonoOptions = NonNullable<ConstructorParameters<typeof Hono<AppEnv>>[0]>;
