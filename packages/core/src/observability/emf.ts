@@ -79,9 +79,4 @@ export class MetricsEmitter {
   ): void {
     if (metrics.length > 0) this.sink(emfDocument([{ dimensions, metrics }], options));
   }
-
-  /** A count of 1 (or `value`) under `{ service }`. */
-  count(service: string, name: string, value = 1): void {
-    this.emit({ service }, [{ name, value, unit: "Count" }]);
-  }
 }
