@@ -1,6 +1,6 @@
 /**
  * The `fetch` jose uses to read the token issuer's key set, over `node:http(s)`. Node's own `fetch` is
- * undici, whose first use costs a Lambda cold start 20–40 ms (decision 0007): the HTTP function never loads
+ * undici, whose first use is a large part of a Lambda cold start (decision 0007): the HTTP function never loads
  * it, not even for a signed-in request. It does what jose asks of `fetch` for a JWKS (`remote.js`): one GET
  * with its headers, no redirect followed, aborted by its signal, then `status` and `json()`.
  */

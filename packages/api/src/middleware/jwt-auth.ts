@@ -71,7 +71,7 @@ const ISSUER_FAILURES = new Set(["ERR_JWKS_TIMEOUT", "ERR_JOSE_GENERIC", "ERR_JW
 export function jwtAuth(options: JwtAuthOptions) {
   // jose is loaded with the first bearer token, so API-key requests (and their cold starts) never load it;
   // a failed load is tried again by the next token. It reads the key set through `fetchJwks`, not Node's
-  // `fetch` (undici, 20-40 ms of a Lambda cold start).
+  // `fetch` (undici, whose load decision 0007 measures).
   const load = loadOnce(async () => {
     const [jose, { fetchJwks }] = await Promise.all([import("jose"), import("./jwks-fetch.ts")]);
     const keys = jose.createRemoteJWKSet(options.jwksUrl, {

@@ -13,7 +13,7 @@ import { withHttpTracing } from "./tracing.ts";
 
 installSourceMappedStacks();
 // Before anything builds a Headers, Request or Response: Hono and hono/aws-lambda then never load Node's
-// fetch implementation (undici), which costs 20-40 ms of every cold start (decision 0007).
+// fetch implementation (undici), a large part of every cold start (measured in decision 0007).
 installLiteFetch();
 const config = loadRuntimeConfig();
 const tracing = await loadTracing({ enabled: config.tracingEnabled, service: SERVICE.http });

@@ -2,8 +2,7 @@
  * A WHATWG `Headers` that does not load undici.
  *
  * Why: Node's `Headers`, `Request` and `Response` live in its bundled undici, and the first touch of any of
- * them loads it: ~22 ms on Node 20, ~30–40 ms on Node 24, inside a Lambda cold start whose whole budget is
- * a few tens of milliseconds. Hono and `hono/aws-lambda` only need the plain parts, which are small.
+ * them loads it, inside a Lambda cold start whose whole budget is a few tens of milliseconds (decision 0007). Hono and `hono/aws-lambda` only need the plain parts, which are small.
  *
  * Supported, as the spec says: names are case-insensitive and stored lower-cased; `append` joins with
  * ", " except `set-cookie`, whose values stay separate (`getSetCookie()`); iteration is in byte order of

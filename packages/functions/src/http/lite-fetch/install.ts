@@ -5,13 +5,14 @@ import { LiteResponse } from "./response.ts";
 
 /**
  * Makes the global names `Headers`, `Request` and `Response` mean the lite classes, so Hono and
- * `hono/aws-lambda` run without loading Node's bundled undici (~22 ms on Node 20, ~30–40 ms on Node 24, in
- * every cold start). `fetch`, `FormData`, `Blob` and the rest are left alone.
+ * `hono/aws-lambda` run without loading Node's bundled undici, whose load is a large part of a cold start
+ * (measured in docs/decisions/0007-lite-fetch-in-the-http-function.md). `fetch`, `FormData`, `Blob` and the
+ * rest are left alone.
  *
  * How, and why not by replacing `globalThis.Headers`: the lite classes fall back to the runtime's own
  * classes for what they do not support, so those must stay reachable without being loaded up front.
  * On Node 20 the global property is an accessor that loads undici when read; on Node 22+ it is a lazy
- * data property that loads undici (40–65 ms measured on Node 24) when read, when its descriptor is
+ * data property that loads undici when read, when its descriptor is
  * read, and when `Object.defineProperty` redefines it; only `delete` avoids the load, and then the
  * original can never be loaded again. So the global object's properties are not touched at all:
  * script-scope `let` bindings of the three names shadow them for every identifier lookup (ES global

@@ -4,8 +4,8 @@ import { extractBody, LiteBody, type ReleasedBody } from "./response.ts";
 /**
  * A WHATWG `Request` that does not load undici.
  *
- * Why: the first `new Request()` in a process loads Node's bundled undici (~22 ms on Node 20, ~30–40 ms on
- * Node 24), and `hono/aws-lambda` builds one per Lambda event from a URL, a method, headers and at most a
+ * Why: the first `new Request()` in a process loads Node's bundled undici (its cost: decision 0007), and
+ * `hono/aws-lambda` builds one per Lambda event from a URL, a method, headers and at most a
  * string of bytes.
  *
  * Supported, as the spec says: a string or `URL` input (parsed and serialised; relative URLs and URLs

@@ -3,8 +3,8 @@ import { isOriginal, LiteHeaders } from "./headers.ts";
 /**
  * A WHATWG `Response` (and the body both it and `LiteRequest` carry) that does not load undici.
  *
- * Why: the first `new Response()` in a process loads Node's bundled undici (~22 ms on Node 20, ~30–40 ms on
- * Node 24), and its web-stream-backed bodies cost ~170 µs of CPU per Lambda request; Hono builds one or
+ * Why: the first `new Response()` in a process loads Node's bundled undici, and its web-stream-backed bodies
+ * cost CPU on every Lambda request (both measured in decision 0007); Hono builds one or
  * two responses per request from a string or bytes and reads each once.
  *
  * Supported, as the spec says: a string, `ArrayBuffer` or `ArrayBufferView` body (copied, a string
