@@ -1,7 +1,7 @@
-import { marshall } from "@aws-sdk/util-dynamodb";
 import type { Order } from "@meridian/core";
 import { describe, expect, it } from "vitest";
 import { orderFromStreamImage, toOrderItem } from "../src/dynamodb/order-store.ts";
+import { streamImages as imagesOf } from "./support/stream-records.ts";
 
 const order: Order = {
   id: "0193a5c2-7f00-7000-8000-000000000001",
@@ -13,12 +13,6 @@ const order: Order = {
   createdAt: "2026-12-04T10:00:00.000Z",
   updatedAt: "2026-12-04T10:00:00.000Z",
 };
-
-/** The images the orders table's stream carries for `item`, as DynamoDB JSON. */
-const imagesOf = (item: Record<string, unknown>) => ({
-  Keys: marshall({ pk: item.pk }) as { pk?: { S?: string } },
-  NewImage: marshall(item, { removeUndefinedValues: true }),
-});
 
 describe("orderFromStreamImage (the inverse of toOrderItem, through the stream)", () => {
   it("gives back the order that toOrderItem stored", () => {

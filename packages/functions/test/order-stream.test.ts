@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { marshall } from "@aws-sdk/util-dynamodb";
 import {
   createDocumentClient,
   DynamoCatalogStore,
   DynamoOrderStore,
   ensureTables,
   tableNames,
-  toOrderItem,
 } from "@meridian/adapters";
+import { itemStreamRecord, orderInsert, streamEvent } from "@meridian/adapters/testing";
 import { createLogger, type EmfDocument, type LogEntry, MetricsEmitter, type Order } from "@meridian/core";
-import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import type { Context, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ORDER_CONCURRENCY, reserveStockForBatch } from "../src/order-stream/reserve-batch.ts";
 import { createOrderStreamHandler } from "../src/wiring.ts";
@@ -68,23 +67,6 @@ async function pendingOrder(stock = 3): Promise<Order> {
   return order;
 }
 
-/** The INSERT record the orders table's stream carries for `item`. */
-function insertOf(item: Record<string, unknown>, sequenceNumber: string | undefined): DynamoDBRecord {
-  return {
-    eventID: `ev-${sequenceNumber ?? "none"}`,
-    eventName: "INSERT",
-    eventVersion: "1.1",
-    eventSource: "aws:dynamodb",
-    awsRegion: "us-east-1",
-    dynamodb: {
-      Keys: marshall({ pk: item.pk }) as never,
-      NewImage: marshall(item, { removeUndefinedValues: true }) as never,
-      StreamViewType: "NEW_AND_OLD_IMAGES",
-      ...(sequenceNumber ? { SequenceNumber: sequenceNumber } : {}),
-    },
-  };
-}
-
 const skippedCount = (documents: EmfDocument[]) =>
   documents.reduce((sum, d) => sum + Number((d as Record<string, unknown>).StreamRecordsSkipped ?? 0), 0);
 
@@ -116,16 +98,14 @@ describe("Foreign stream records are skipped; a batch with a record lacking a se
     // Prepare: the record without a sequence number has no image either, which used to throw and be
     // reported with an empty itemIdentifier (Lambda then fails and retries the whole batch).
     const order = await pendingOrder(3);
-    const noSequence: DynamoDBRecord = {
-      eventID: "no-sequence",
-      eventName: "INSERT",
-      eventSource: "aws:dynamodb",
-      dynamodb: { Keys: marshall({ pk: `ORDER#${randomUUID()}` }) as never },
-    };
+    const noSequence = itemStreamRecord(
+      { pk: `ORDER#${randomUUID()}` },
+      { eventID: "no-sequence", newImage: false },
+    );
     const { run, log, documents } = processor();
 
     // Act
-    const result = await run({ Records: [noSequence, insertOf(toOrderItem(order), "4100")] });
+    const result = await run(streamEvent(noSequence, orderInsert(order, { sequenceNumber: "4100" })));
 
     // Assess
     expect(result).toEqual({ batchItemFailures: [] });
@@ -140,20 +120,14 @@ describe("Foreign stream records are skipped; a batch with a record lacking a se
 
   it("fails an order's record that has no new image (a KEYS_ONLY stream), so it is not left PENDING quietly", async () => {
     const order = await pendingOrder(3);
-    const keysOnly: DynamoDBRecord = {
-      eventID: "keys-only",
-      eventName: "INSERT",
-      eventSource: "aws:dynamodb",
-      dynamodb: { Keys: marshall({ pk: `ORDER#${order.id}` }) as never, SequenceNumber: "4500" },
-    };
-    const foreignKeysOnly: DynamoDBRecord = {
-      ...keysOnly,
-      eventID: "foreign",
-      dynamodb: { Keys: marshall({ pk: "IDEM#x" }) as never, SequenceNumber: "4600" },
-    };
+    const keysOnly = itemStreamRecord(
+      { pk: `ORDER#${order.id}` },
+      { sequenceNumber: "4500", newImage: false },
+    );
+    const foreignKeysOnly = itemStreamRecord({ pk: "IDEM#x" }, { sequenceNumber: "4600", newImage: false });
     const { run } = processor();
 
-    const result = await run({ Records: [keysOnly, foreignKeysOnly] });
+    const result = await run(streamEvent(keysOnly, foreignKeysOnly));
 
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: "4500" }] });
   });
@@ -164,13 +138,13 @@ describe("Foreign stream records are skipped; a batch with a record lacking a se
     const order = await pendingOrder(3);
     const brokenId = randomUUID();
     const broken = { pk: `ORDER#${brokenId}`, id: brokenId, status: "PENDING", lines: "garbage" };
-    const noSequence = insertOf(toOrderItem({ ...order, id: randomUUID() }), undefined);
+    const noSequence = orderInsert({ ...order, id: randomUUID() });
     const event: DynamoDBStreamEvent = {
       Records: [
         ...awsSampleStreamEvent().Records,
         noSequence,
-        insertOf(toOrderItem(order), "5100"),
-        insertOf(broken, "5200"),
+        orderInsert(order, { sequenceNumber: "5100" }),
+        itemStreamRecord(broken, { sequenceNumber: "5200" }),
       ],
     };
     const { run, log } = processor("http://127.0.0.1:9");
@@ -209,7 +183,7 @@ describe("the batch budget", () => {
       metrics: new MetricsEmitter(() => {}),
       batchBudgetMs: 15_000,
     };
-    const records = placed.map((order, i) => insertOf(toOrderItem(order), `${6100 + i}`));
+    const records = placed.map((order, i) => orderInsert(order, { sequenceNumber: `${6100 + i}` }));
 
     // Act
     const result = await reserveStockForBatch(deps, { Records: records });

@@ -1,16 +1,14 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
 import {
   type createDocumentClient,
   DynamoCatalogStore,
   DynamoOrderStore,
   type TableNames,
-  toOrderItem,
 } from "@meridian/adapters";
+import { orderInsert, streamEvent } from "@meridian/adapters/testing";
 import type { Order } from "@meridian/core";
-import type { APIGatewayProxyEventV2, DynamoDBStreamEvent } from "aws-lambda";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { prepareFunctionEnvironment } from "./fixtures/environment.ts";
 import { httpApiV2Event } from "./fixtures/http-api-v2.ts";
@@ -188,25 +186,7 @@ describe("order-stream function with TRACING_ENABLED=true", () => {
       updatedAt: now,
     };
     await new DynamoOrderStore(db, names.orders, names.catalog).create(order);
-    const event: DynamoDBStreamEvent = {
-      Records: [
-        {
-          eventID: "1",
-          eventName: "INSERT",
-          eventSource: "aws:dynamodb",
-          eventVersion: "1.1",
-          awsRegion: "us-east-1",
-          dynamodb: {
-            NewImage: marshall(toOrderItem(order), { removeUndefinedValues: true }) as Record<
-              string,
-              AttributeValue
-            > as never,
-            SequenceNumber: "100",
-            StreamViewType: "NEW_IMAGE",
-          },
-        },
-      ],
-    };
+    const event = streamEvent(orderInsert(order, { sequenceNumber: "100" }));
     const trace = newInvocationTrace();
     const context = lambdaContext(randomUUID());
 

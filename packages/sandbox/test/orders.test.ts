@@ -1,9 +1,9 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
-import { createDocumentClient, toOrderItem } from "@meridian/adapters";
+import { createDocumentClient } from "@meridian/adapters";
+import { orderInsert, streamEvent } from "@meridian/adapters/testing";
 import { createLogger, MetricsEmitter, type Order, type Product } from "@meridian/core";
 import { createOrderStreamHandler } from "@meridian/functions";
-import type { Context, DynamoDBStreamEvent } from "aws-lambda";
+import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signLocalToken } from "../src/issuer.ts";
 import type { Sandbox } from "../src/sandbox.ts";
@@ -292,23 +292,7 @@ describe("order stream processing", () => {
         metrics: new MetricsEmitter(() => {}),
       },
     );
-    const event: DynamoDBStreamEvent = {
-      Records: [
-        {
-          eventID: "1",
-          eventName: "INSERT",
-          eventSource: "aws:dynamodb",
-          eventVersion: "1.1",
-          awsRegion: "us-east-1",
-          dynamodb: {
-            Keys: marshall({ pk: `ORDER#${order.id}` }) as never,
-            NewImage: marshall(toOrderItem(order), { removeUndefinedValues: true }) as never,
-            SequenceNumber: "100",
-            StreamViewType: "NEW_AND_OLD_IMAGES",
-          },
-        },
-      ],
-    };
+    const event = streamEvent(orderInsert(order, { sequenceNumber: "100" }));
 
     const result = await handler(event, {} as Context, () => {});
 
