@@ -25,6 +25,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
 import { ApiKeyHasher, createApiKey, systemClock } from "@meridian/core";
+import { httpEnvironment, tableEnvironment } from "@meridian/functions";
 import { LAMBDA_NODE_MAJOR } from "@meridian/infra/bundling";
 import { startDynamoDbLocal } from "@meridian/sandbox";
 import { build } from "esbuild";
@@ -135,6 +136,8 @@ function runChild<T>(
 // This process's own SDK clients (set-up and teardown) need no reminder about Node 22 either.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const workDir = mkdtempSync(join(tmpdir(), "meridian-cold-start-"));
+/** The names the HTTP function's loader reads. */
+const http = httpEnvironment.variables;
 const httpFunction = lambdaFunctions.find((fn) => fn.name === "http");
 if (!httpFunction) throw new Error("no http function in bench/lib/bundle.ts");
 
@@ -149,7 +152,7 @@ const variants: Variant[] = [
     name: "traced",
     label: "ours, tracing on (same bundle, `TRACING_ENABLED=true`)",
     bundle: oursBundle,
-    env: { TRACING_ENABLED: "true" },
+    env: { [http.tracingEnabled]: "true" },
   },
   {
     name: "minimal",
@@ -243,16 +246,14 @@ try {
   // What the function sees in Lambda, pointed at DynamoDB Local; nothing inherited from this process.
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
-    TABLE_EPOCHS: tables.epochs,
-    TABLE_API_KEYS: tables.apiKeys,
-    TABLE_CATALOG: tables.catalog,
-    TABLE_ORDERS: tables.orders,
+    // The HTTP function's variables, by its contract's names (the minimal handlers read the same ones).
+    ...tableEnvironment(tables),
     // Sign-in is not exercised (POST /epoch takes an API key); the issuer is never contacted.
-    JWT_ISSUER: "http://127.0.0.1:9/issuer",
-    JWT_AUDIENCE: "bench",
-    APP_SECRET: appSecret,
-    DYNAMODB_ENDPOINT: engine.endpoint,
-    AWS_REGION: "us-east-1",
+    [http.jwtIssuer]: "http://127.0.0.1:9/issuer",
+    [http.jwtAudience]: "bench",
+    [http.appSecret]: appSecret,
+    [http.dynamodbEndpoint]: engine.endpoint,
+    [http.region]: "us-east-1",
     // Fake credentials. DynamoDB Local keeps tables per access key id; "local" is what the adapters' client
     // uses for an endpoint, so the minimal handler (which reads these) sees the same tables.
     AWS_ACCESS_KEY_ID: "local",
