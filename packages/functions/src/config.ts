@@ -137,6 +137,7 @@ function tablesShape<K extends keyof TableNames>(variables: TableVariables<K>) {
   };
 }
 
+/** The tables' names, read from a parsed environment by their variables. */
 function tablesOf<K extends keyof TableNames>(variables: TableVariables<K>, e: object): Pick<TableNames, K> {
   const values = e as Record<string, string>;
   return Object.fromEntries(
