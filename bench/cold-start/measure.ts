@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { createDocumentClient, DynamoApiKeyStore, ensureTables, tableNames } from "@meridian/adapters";
 import { ApiKeyHasher, createApiKey, systemClock } from "@meridian/core";
+import { httpEnvironment, tableEnvironment } from "@meridian/functions";
 import { LAMBDA_NODE_MAJOR } from "@meridian/infra/bundling";
 import { startDynamoDbLocal } from "@meridian/sandbox";
 import { build } from "esbuild";
@@ -20,6 +21,9 @@ import type { ColdResult, WarmResult } from "../lib/cold-start-child.ts";
 import { type SelfTime, selfTimeByOwner } from "../lib/cpu-profile.ts";
 import { ms } from "./report.ts";
 import { rotated, type Variant, type VariantName } from "./variants.ts";
+
+/** The names the HTTP function's loader reads. */
+const http = httpEnvironment.variables;
 
 const CHILD_TIMEOUT_MS = 120_000;
 /** Cold processes profiled per handler, averaged: one is a few hundred samples. */
@@ -166,16 +170,14 @@ export async function measure(
     // What the function sees in Lambda, pointed at DynamoDB Local; nothing inherited from this process.
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
-      TABLE_EPOCHS: tables.epochs,
-      TABLE_API_KEYS: tables.apiKeys,
-      TABLE_CATALOG: tables.catalog,
-      TABLE_ORDERS: tables.orders,
+      // The HTTP function's variables, by its contract's names (the minimal handlers read the same ones).
+      ...tableEnvironment(tables),
       // Sign-in is not exercised (POST /epoch takes an API key); the issuer is never contacted.
-      JWT_ISSUER: "http://127.0.0.1:9/issuer",
-      JWT_AUDIENCE: "bench",
-      APP_SECRET: appSecret,
-      DYNAMODB_ENDPOINT: engine.endpoint,
-      AWS_REGION: "us-east-1",
+      [http.jwtIssuer]: "http://127.0.0.1:9/issuer",
+      [http.jwtAudience]: "bench",
+      [http.appSecret]: appSecret,
+      [http.dynamodbEndpoint]: engine.endpoint,
+      [http.region]: "us-east-1",
       // Fake credentials. DynamoDB Local keeps tables per access key id; "local" is what the adapters' client
       // uses for an endpoint, so the minimal handler (which reads these) sees the same tables.
       AWS_ACCESS_KEY_ID: "local",

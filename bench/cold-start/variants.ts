@@ -4,6 +4,7 @@
  * and the `http` bundle without the tracer's code.
  */
 import { join } from "node:path";
+import { httpEnvironment } from "@meridian/functions";
 import { bundleLambda, type LambdaBundle, lambdaFunctions, repoRoot, stubModule } from "../lib/bundle.ts";
 
 export type VariantName = "ours" | "traced" | "minimal" | "minimal-key-check" | "no-tracer";
@@ -36,7 +37,7 @@ export async function buildVariants(
       name: "traced",
       label: "ours, tracing on (same bundle, `TRACING_ENABLED=true`)",
       bundle: oursBundle,
-      env: { TRACING_ENABLED: "true" },
+      env: { [httpEnvironment.variables.tracingEnabled]: "true" },
     },
     {
       name: "minimal",
