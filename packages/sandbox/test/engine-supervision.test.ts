@@ -81,7 +81,13 @@ function shopper(sandbox: Sandbox) {
 
 describe("a supervised DynamoDB Local", () => {
   it("The engine killed with SIGKILL under load: the sandbox restarts it, `/health/ready` is 503 during the gap and 200 after, every 201 issued before and after is readable, and no order is left PENDING.", async () => {
-    const { sandbox, messages } = await ownSandbox({ home: tempHome() });
+    // Three customers keep ordering for the whole test: far past what one customer may order a minute.
+    const unlimited = {
+      openOrdersPerDay: 1_000_000,
+      unitsPerProductPerDay: 1_000_000,
+      ordersPerMinute: 1_000_000,
+    };
+    const { sandbox, messages } = await ownSandbox({ home: tempHome(), orderLimits: unlimited });
     const { token, call, newProduct } = shopper(sandbox);
     const admin = await token("admin", "ops");
     const product = await newProduct(admin, 100_000);
