@@ -6,6 +6,8 @@ export * from "./dynamodb/ensure-tables.ts";
 export * from "./dynamodb/epoch-store.ts";
 export * from "./dynamodb/errors.ts";
 export * from "./dynamodb/idempotency.ts";
+export * from "./dynamodb/image-store.ts";
 export * from "./dynamodb/metrics-source.ts";
 export * from "./dynamodb/order-store.ts";
 export * from "./dynamodb/tables.ts";
+export * from "./s3/lazy-images-bucket.ts";

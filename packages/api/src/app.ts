@@ -1,5 +1,6 @@
 import {
   BUDGETS,
+  DEFAULT_IMAGE_LIMITS,
   DEFAULT_ORDER_LIMITS,
   DependencyUnavailableError,
   systemClock,
@@ -20,6 +21,7 @@ import { securityHeaders } from "./middleware/security-headers.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { epochRoutes } from "./routes/epochs.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { imageRoutes } from "./routes/images.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
 import type { ApiBuilder } from "./routes/route.ts";
@@ -41,6 +43,7 @@ export function createApp(deps: AppDeps): MeridianApp {
     clock: deps.clock ?? systemClock,
     ids: deps.ids ?? uuidV7Generator,
     limits: deps.orderLimits ?? DEFAULT_ORDER_LIMITS,
+    imageLimits: deps.imageLimits ?? DEFAULT_IMAGE_LIMITS,
   };
   // `strict: false`: `/health/` is `/health` behind every front door. LinearRouter matches a trailing slash
   // whatever this says; Hono's default router agrees only when told.
@@ -66,6 +69,7 @@ export function createApp(deps: AppDeps): MeridianApp {
   const signedIn = jwtAuth(deps.jwt);
   productRoutes(api, full, signedIn);
   orderRoutes(api, full, signedIn);
+  imageRoutes(api, full, signedIn);
   docsRoutes(api);
 
   app.onError(onError);

@@ -6,9 +6,13 @@ import type {
   CursorCodec,
   EpochStore,
   IdGenerator,
+  ImageLimits,
+  ImageObjects,
+  ImageStore,
   Logger,
   OrderLimits,
   OrderStore,
+  UploadSigner,
 } from "@meridian/core";
 import type { Hono } from "hono";
 import type { AppContext, AppEnv, ClientIpResolver } from "./env.ts";
@@ -21,6 +25,11 @@ export interface AppDeps {
   apiKeys: ApiKeyStore;
   catalog: CatalogStore;
   orders: OrderStore;
+  images: ImageStore;
+  /** The images bucket: signs uploads, deletes an image's objects. */
+  imagesBucket: UploadSigner & ImageObjects;
+  /** Size, count and lifetime of uploads (see ImageLimits). Default DEFAULT_IMAGE_LIMITS. */
+  imageLimits?: ImageLimits;
   /** Sign-in: how bearer tokens are verified (Cognito in AWS, the sandbox's issuer locally). */
   jwt: JwtAuthOptions;
   hasher: ApiKeyHasher;
@@ -55,6 +64,11 @@ export interface AppDeps {
 }
 
 /** AppDeps with defaults filled in, as routes see them. */
-export type RouteDeps = AppDeps & { clock: Clock; ids: IdGenerator; limits: OrderLimits };
+export type RouteDeps = AppDeps & {
+  clock: Clock;
+  ids: IdGenerator;
+  limits: OrderLimits;
+  imageLimits: ImageLimits;
+};
 
 type HonoOptions = NonNullable<ConstructorParameters<typeof Hono<AppEnv>>[0]>;

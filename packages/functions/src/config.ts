@@ -1,7 +1,9 @@
 import type { LocalCredentials, TableNames } from "@meridian/adapters";
 import {
   API_KEY_CACHE_TTL_MAX_SECONDS,
+  DEFAULT_IMAGE_LIMITS,
   DEFAULT_ORDER_LIMITS,
+  type ImageLimits,
   type LogLevel,
   numberFromText,
   type OrderLimits,
@@ -163,6 +165,13 @@ export interface RuntimeConfig extends DataConfig {
   jwt: { issuer: string; audience: string; adminGroup: string };
   /** Unset: DEFAULT_ORDER_LIMITS. */
   orderLimits?: OrderLimits;
+  /**
+   * The images bucket (and, locally, the sandbox's S3 store and what to sign with there). Unset: image
+   * uploads answer 503.
+   */
+  images?: { bucket: string; endpoint?: string; credentials?: LocalCredentials };
+  /** Unset: DEFAULT_IMAGE_LIMITS. */
+  imageLimits?: ImageLimits;
 }
 
 /** The HTTP function's environment. */
@@ -183,6 +192,12 @@ export const httpEnvironment = defineEnvironment({
     jwtAdminGroup: "JWT_ADMIN_GROUP",
     /** What one customer may order (OrderLimits); the stage sets them, unset means the defaults. */
     orderLimits: ORDER_LIMIT_VARIABLES,
+    /** The images bucket; unset, image uploads answer 503 (a deployment without one). */
+    imagesBucket: "IMAGES_BUCKET",
+    /** Largest image upload the signed policy admits, in bytes (default 5 MiB). */
+    imagesMaxUploadBytes: "IMAGES_MAX_UPLOAD_BYTES",
+    /** Images one product may hold (default 10). */
+    imagesMaxPerProduct: "IMAGES_MAX_PER_PRODUCT",
   },
   schema: (v) =>
     z
@@ -201,6 +216,17 @@ export const httpEnvironment = defineEnvironment({
         [v.orderLimits.openOrdersPerDay]: limit(DEFAULT_ORDER_LIMITS.openOrdersPerDay),
         [v.orderLimits.unitsPerProductPerDay]: limit(DEFAULT_ORDER_LIMITS.unitsPerProductPerDay),
         [v.orderLimits.ordersPerMinute]: limit(DEFAULT_ORDER_LIMITS.ordersPerMinute),
+        [v.imagesBucket]: z.optional(
+          z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name")),
+        ),
+        [v.imagesMaxUploadBytes]: z._default(
+          numberFromText().check(z.int(), z.minimum(1024), z.maximum(50 * 1024 * 1024)),
+          DEFAULT_IMAGE_LIMITS.maxUploadBytes,
+        ),
+        [v.imagesMaxPerProduct]: z._default(
+          numberFromText().check(z.int(), z.minimum(1), z.maximum(100)),
+          DEFAULT_IMAGE_LIMITS.maxImagesPerProduct,
+        ),
       })
       .check(
         z.refine((e) => e.APP_SECRET !== undefined || e.APP_SECRET_ARN !== undefined, {
@@ -220,6 +246,12 @@ export const httpEnvironment = defineEnvironment({
       openOrdersPerDay: e.ORDER_LIMIT_OPEN_ORDERS_PER_DAY,
       unitsPerProductPerDay: e.ORDER_LIMIT_UNITS_PER_PRODUCT_PER_DAY,
       ordersPerMinute: e.ORDER_LIMIT_ORDERS_PER_MINUTE,
+    },
+    ...(e.IMAGES_BUCKET ? { images: { bucket: e.IMAGES_BUCKET } } : {}),
+    imageLimits: {
+      ...DEFAULT_IMAGE_LIMITS,
+      maxUploadBytes: e.IMAGES_MAX_UPLOAD_BYTES,
+      maxImagesPerProduct: e.IMAGES_MAX_PER_PRODUCT,
     },
   }),
 });

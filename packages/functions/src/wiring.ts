@@ -4,8 +4,10 @@ import {
   DynamoApiKeyStore,
   DynamoCatalogStore,
   DynamoEpochStore,
+  DynamoImageStore,
   DynamoMetricsSource,
   DynamoOrderStore,
+  lazyImagesBucket,
 } from "@meridian/adapters";
 import { type AppDeps, createApp, type MeridianApp } from "@meridian/api";
 import {
@@ -16,10 +18,13 @@ import {
   createCursorCodec,
   createLogger,
   DependencyUnavailableError,
+  type ImageObjects,
+  ImageUploadsNotConfiguredError,
   type Logger,
   MetricsEmitter,
   SERVICE,
   systemClock,
+  type UploadSigner,
   withinBudget,
 } from "@meridian/core";
 import type { DynamoDBStreamHandler, Context as LambdaContext } from "aws-lambda";
@@ -55,6 +60,14 @@ function clientOptions(config: DataConfig, budget: CallBudget, tracing: Tracing 
   };
 }
 
+/** The images bucket of a deployment that has none: every use answers 501 IMAGE_UPLOADS_NOT_CONFIGURED. */
+const noImagesBucket: UploadSigner & ImageObjects = {
+  presignPost: () => Promise.reject(new ImageUploadsNotConfiguredError()),
+  read: () => Promise.reject(new ImageUploadsNotConfiguredError()),
+  write: () => Promise.reject(new ImageUploadsNotConfiguredError()),
+  deletePrefix: () => Promise.reject(new ImageUploadsNotConfiguredError()),
+};
+
 /**
  * Wires the one app to DynamoDB and the token issuer. Lambda and the sandbox both call this; only the
  * host's bindings differ (how the caller IP and request id are found, how lines are logged). `appSecret` is
@@ -76,6 +89,16 @@ export function createMeridianApp(
     apiKeys: new DynamoApiKeyStore(db, config.tables.apiKeys, { commands }),
     catalog: new DynamoCatalogStore(db, config.tables.catalog),
     orders: new DynamoOrderStore(db, config.tables.orders, config.tables.catalog),
+    images: new DynamoImageStore(db, config.tables.catalog),
+    imagesBucket: config.images
+      ? lazyImagesBucket({
+          ...config.images,
+          region: config.region,
+          budget: BUDGETS.http.call,
+          instrument: (client) => tracing?.captureClient(client) ?? client,
+        })
+      : noImagesBucket,
+    imageLimits: config.imageLimits,
     hasher: new ApiKeyHasher(config.appSecret),
     cursors: createCursorCodec(config.appSecret),
     apiKeyCacheTtlMs: config.apiKeyCacheTtlMs,

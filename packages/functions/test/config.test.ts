@@ -47,7 +47,24 @@ describe("loadRuntimeConfig", () => {
         adminGroup: "admin",
       },
       orderLimits: { openOrdersPerDay: 10, unitsPerProductPerDay: 20, ordersPerMinute: 5 },
+      imageLimits: { maxImagesPerProduct: 10, maxUploadBytes: 5 * 1024 * 1024, uploadExpiresSeconds: 600 },
     });
+  });
+
+  it("takes the images bucket and upload limits, and refuses a bucket name S3 would refuse", () => {
+    // Act
+    const config = loadRuntimeConfig({
+      ...COMPLETE,
+      IMAGES_BUCKET: "meridian-dev-images-123",
+      IMAGES_MAX_UPLOAD_BYTES: "1048576",
+      IMAGES_MAX_PER_PRODUCT: "3",
+    });
+    const badBucket = () => loadRuntimeConfig({ ...COMPLETE, IMAGES_BUCKET: "Not_A_Bucket" });
+
+    // Assess
+    expect(config.images).toEqual({ bucket: "meridian-dev-images-123" });
+    expect(config.imageLimits).toMatchObject({ maxUploadBytes: 1_048_576, maxImagesPerProduct: 3 });
+    expect(badBucket).toThrow(/IMAGES_BUCKET/);
   });
 
   it("takes each customer's order limits from the stage, and refuses one that is not a positive integer", () => {

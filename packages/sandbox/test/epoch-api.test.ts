@@ -384,6 +384,8 @@ describe("health and docs", () => {
       "/orders/{id}/cancel",
       "/products",
       "/products/{id}",
+      "/products/{id}/images",
+      "/products/{id}/images/{imageId}",
       "/products/{id}/stock",
     ]);
     expect(Object.keys(doc.paths["/epoch"] ?? {})).toEqual(["post"]);

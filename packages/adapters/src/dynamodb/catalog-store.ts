@@ -24,10 +24,12 @@ import { writeIdempotent } from "./idempotency.ts";
 const KIND = "PRODUCT";
 const BATCH_GET_MAX = 100;
 
-function fromItem(item: Record<string, unknown>): Product {
-  const { kind: _kind, ...product } = item;
-  return product as Product;
+/** A product as stored, without the bookkeeping its item carries (`kind`, the image places). */
+export function fromProductItem(item: Record<string, unknown>): Product {
+  const { kind: _kind, imageSlots: _slots, ...product } = item;
+  return { ...product, images: (product.images as Product["images"] | undefined) ?? [] } as Product;
 }
+const fromItem = fromProductItem;
 
 /**
  * Products, one item each, keyed by id. Listing uses the keys-only `byKind` index (ids in creation order)

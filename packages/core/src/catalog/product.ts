@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { ProductImageRefSchema } from "../images/image.ts";
 import { isoDateTime, numberFromText } from "../shared/schema-parts.ts";
 
 // Built on first use, like every schema (see epoch.ts).
@@ -30,7 +31,7 @@ export const ProductSchema = z.lazy(() =>
       price: minorUnits(),
       currency: currency(),
       stock: z.number().check(z.int(), z.minimum(0)),
-      images: z.array(z.string()).check(z.describe("Object keys of the product's images")),
+      images: z.array(ProductImageRefSchema).check(z.describe("The product's READY images, in display order")),
       version: z
         .number()
         .check(z.int(), z.minimum(1), z.describe("Incremented by every change; send it back in PATCH")),

@@ -1,0 +1,25 @@
+import { AppError } from "../shared/errors.ts";
+
+export class ImageLimitReachedError extends AppError {
+  readonly status = 409;
+  readonly code = "IMAGE_LIMIT_REACHED";
+
+  constructor(productId: string, max: number) {
+    super(`Product ${productId} already holds ${max} images, the most it may; delete one first`, { max });
+  }
+}
+
+/** A deployment without an images bucket (the stage has none yet): uploads cannot be signed or processed. */
+export class ImageUploadsNotConfiguredError extends AppError {
+  readonly status = 501;
+  readonly code = "IMAGE_UPLOADS_NOT_CONFIGURED";
+
+  constructor() {
+    super("This deployment has no images bucket, so it takes no image uploads");
+  }
+
+  /** Nothing internal to hide: it says what the deployment lacks. */
+  override get expose(): boolean {
+    return true;
+  }
+}
