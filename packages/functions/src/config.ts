@@ -269,6 +269,45 @@ export const orderStreamEnvironment = defineEnvironment({
   toConfig: (e): OrderStreamConfig => ({ ...dataConfig(e), tables: tablesOf(ORDER_STREAM_TABLES, e) }),
 });
 
+export interface ImageProcessorConfig extends DataConfig {
+  tables: Pick<TableNames, "catalog">;
+  images: {
+    bucket: string;
+    /** Where renditions are served from: the CDN's base URL (`https://d1234.cloudfront.net`). */
+    publicUrl: string;
+    /** The sandbox's S3 store, and what to sign with there; unset in AWS. */
+    endpoint?: string;
+    credentials?: LocalCredentials;
+  };
+}
+
+const IMAGE_PROCESSOR_TABLES = { catalog: TABLE_VARIABLES.catalog } as const;
+
+/** The image processor's environment: it reads uploads and writes renditions (bucket), and image records. */
+export const imageProcessorEnvironment = defineEnvironment({
+  variables: {
+    ...DATA_VARIABLES,
+    tables: IMAGE_PROCESSOR_TABLES,
+    imagesBucket: "IMAGES_BUCKET",
+    /** The CDN's base URL, which renditions' URLs start with. */
+    imagesPublicUrl: "IMAGES_PUBLIC_URL",
+  },
+  schema: (v) =>
+    z.object({
+      ...dataShape(),
+      ...tablesShape(v.tables),
+      [v.imagesBucket]: z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name")),
+      [v.imagesPublicUrl]: z.url({ protocol: /^https?$/ }),
+    }),
+  toConfig: (e): ImageProcessorConfig => ({
+    ...dataConfig(e),
+    tables: tablesOf(IMAGE_PROCESSOR_TABLES, e),
+    images: { bucket: e.IMAGES_BUCKET, publicUrl: e.IMAGES_PUBLIC_URL.replace(/\/$/, "") },
+  }),
+});
+
+export const loadImageProcessorConfig = imageProcessorEnvironment.load;
+
 export interface MetricsJobConfig extends DataConfig {
   tables: TableNames;
   intervalMs: number;

@@ -19,16 +19,24 @@ import {
   createLogger,
   DependencyUnavailableError,
   type ImageObjects,
+  type ImageProcessor,
   ImageUploadsNotConfiguredError,
   type Logger,
   MetricsEmitter,
+  processUploadedImage,
   SERVICE,
   systemClock,
   type UploadSigner,
   withinBudget,
 } from "@meridian/core";
-import type { DynamoDBStreamHandler, Context as LambdaContext } from "aws-lambda";
-import type { DataConfig, MetricsJobConfig, OrderStreamConfig, RuntimeConfig } from "./config.ts";
+import type { DynamoDBStreamHandler, Context as LambdaContext, S3Event } from "aws-lambda";
+import type {
+  DataConfig,
+  ImageProcessorConfig,
+  MetricsJobConfig,
+  OrderStreamConfig,
+  RuntimeConfig,
+} from "./config.ts";
 import { runMetricsJob } from "./metrics-job/publish.ts";
 import { reserveStockForBatch } from "./order-stream/reserve-batch.ts";
 import { noTracing, type Tracing } from "./tracing/tracing.ts";
@@ -136,6 +144,58 @@ export function createOrderStreamHandler(
   // The sandbox's runner and tests may call it without a context.
   return (event, context?: LambdaContext) =>
     tracing.invocation(() => reserveStockForBatch(deps, event), { requestId: context?.awsRequestId });
+}
+
+/**
+ * Wires the image processor for S3 `ObjectCreated` events (Lambda's asynchronous invocation in AWS, the
+ * sandbox's event runner locally): each record's upload is decoded by `processor` (sharp, loaded by the
+ * entry point only, never by the HTTP function), then made READY or REJECTED. A failure throws, so the event
+ * is retried and, after the retries, lands in the on-failure destination. Traced, each upload is one
+ * `## processUploadedImage` subsegment.
+ */
+export function createImageProcessorHandler(
+  config: ImageProcessorConfig,
+  processor: ImageProcessor,
+  telemetry: Telemetry = {},
+) {
+  const tracing = telemetry.tracing ?? noTracing;
+  const db = createDocumentClient(clientOptions(config, BUDGETS.imageProcessor.call, tracing));
+  const bucket = lazyImagesBucket({
+    bucket: config.images.bucket,
+    endpoint: config.images.endpoint,
+    credentials: config.images.credentials,
+    region: config.region,
+    budget: BUDGETS.imageProcessor.call,
+    instrument: (client) => tracing.captureClient(client),
+  });
+  const logger =
+    telemetry.logger ?? createLogger({ service: SERVICE.imageProcessor, level: config.logLevel });
+  const deps = {
+    images: new DynamoImageStore(db, config.tables.catalog),
+    objects: bucket,
+    processor,
+    clock: systemClock,
+    publicUrl: (key: string) => `${config.images.publicUrl}/${key}`,
+  };
+  return async (event: S3Event, context?: LambdaContext): Promise<void> => {
+    await tracing.invocation(
+      async () => {
+        for (const record of event.Records ?? []) {
+          // S3 event keys are URL-encoded, with `+` for a space.
+          const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, " "));
+          const outcome = await tracing.traced("processUploadedImage", () =>
+            withinBudget(
+              processUploadedImage(deps, key),
+              BUDGETS.imageProcessor.eventMs,
+              () => new DependencyUnavailableError("image processing"),
+            ),
+          );
+          logger.info("upload processed", { key, outcome, size: record.s3.object.size });
+        }
+      },
+      { requestId: context?.awsRequestId },
+    );
+  };
 }
 
 /**

@@ -42,4 +42,9 @@ export const JobMetric = {
   TableSizeBytes: "TableSizeBytes",
 } as const;
 
-export const SERVICE = { http: "http", orderStream: "order-stream", metricsJob: "metrics-job" } as const;
+export const SERVICE = {
+  http: "http",
+  orderStream: "order-stream",
+  metricsJob: "metrics-job",
+  imageProcessor: "image-processor",
+} as const;

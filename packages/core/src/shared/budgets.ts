@@ -52,6 +52,11 @@ export interface Budgets {
    * without the admin group, so a stalled Cognito API costs admins their role, never the sign-in itself.
    */
   preToken: { call: CallBudget; lookupMs: number };
+  /**
+   * The image processor: each upload's event, read (up to IMAGES_MAX_UPLOAD_BYTES), decoded, its renditions
+   * written. An event not done after `eventMs` fails and is retried by Lambda's asynchronous invocation.
+   */
+  imageProcessor: { call: CallBudget; eventMs: number };
   /** Local tooling (sandbox set-up, the stream runner's polling, CLIs): DynamoDB Local may be slow to create tables. */
   tooling: { call: CallBudget };
 }
@@ -119,6 +124,18 @@ export const BUDGETS: Budgets = {
       throttlingBackoffBaseMs: 200,
     },
     lookupMs: 2_500,
+  },
+  imageProcessor: {
+    call: {
+      connectTimeoutMs: 1_000,
+      // A 5 MiB upload, or a 1280 px rendition, in one attempt.
+      attemptTimeoutMs: 5_000,
+      maxAttempts: 3,
+      totalMs: 12_000,
+      backoffBaseMs: 100,
+      throttlingBackoffBaseMs: 500,
+    },
+    eventMs: 45_000,
   },
   tooling: {
     call: {
