@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -142,6 +142,14 @@ describe("the sandbox S3 store with the AWS SDK", () => {
     );
     expect(range.$metadata.httpStatusCode).toBe(206);
     expect(range.ContentRange).toBe("bytes 6-10/11");
+    // S3 notifies with the key URL-encoded as a form would: space → "+", "+" → "%2B".
+    await expect
+      .poll(() => events.find((e) => e.s3.object.key === "products/p1/a+b%2Bc.txt"))
+      .toMatchObject({
+        eventName: "ObjectCreated:Put",
+        s3: { object: { size: 11, eTag: "5eb63bbbe01eeed093cb22bb8f5acdc3" } },
+        userIdentity: { principalId: credentials.accessKeyId },
+      });
     expect(await range.Body?.transformToString()).toBe("world");
 
     // A stream body: SDK v3 sends it aws-chunked with a CRC32 trailer.
@@ -321,6 +329,13 @@ describe("the sandbox S3 store with the AWS SDK", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("without a data directory keeps its files in a private temporary one, removed at stop", async () => {
+    const ephemeral = await startS3Store({ credentials, buckets: ["scratch"] });
+    expect(existsSync(join(ephemeral.dataDir, "scratch"))).toBe(true);
+    await ephemeral.stop();
+    expect(existsSync(ephemeral.dataDir)).toBe(false);
   });
 });
 

@@ -68,6 +68,16 @@ export const entityTooSmall = (proposed: number, min: number) =>
     MinSizeAllowed: min,
   });
 
+/** S3 keys are at most 1,024 bytes of UTF-8. */
+export function checkKeyLength(key: string): void {
+  if (Buffer.byteLength(key) > 1024) {
+    throw new S3Error(400, "KeyTooLongError", "Your key is too long", {
+      Size: Buffer.byteLength(key),
+      MaxSizeAllowed: 1024,
+    });
+  }
+}
+
 export const badDigest = (message: string) => new S3Error(400, "BadDigest", message);
 
 export const malformedXml = () =>

@@ -83,6 +83,7 @@ class Meter extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.size += chunk.length;
     if (this.size > this.maxBytes) {
+      // ProposedSize is what had arrived when the upload was stopped: the rest is never read.
       callback(entityTooLarge(this.size, this.maxBytes));
       return;
     }

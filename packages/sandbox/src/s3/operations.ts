@@ -4,6 +4,7 @@ import { AwsChunkedDecoder } from "./aws-chunked.ts";
 import type { StoreContext } from "./context.ts";
 import {
   badDigest,
+  checkKeyLength,
   entityTooLarge,
   invalidArgument,
   malformedXml,
@@ -175,6 +176,7 @@ function attributesFromHeaders(req: IncomingMessage): ObjectAttributes {
  */
 export async function putObject(ctx: StoreContext, ex: Exchange, auth: VerifiedRequest): Promise<void> {
   requireBucket(ctx, ex.bucket);
+  checkKeyLength(ex.key);
   const { req } = ex;
   if (req.headers["x-amz-copy-source"] !== undefined) throw notImplemented("x-amz-copy-source");
   const chunked = auth.payloadHash.startsWith("STREAMING-");

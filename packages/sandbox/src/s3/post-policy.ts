@@ -1,4 +1,4 @@
-import { accessDenied, invalidArgument, S3Error, signatureDoesNotMatch } from "./errors.ts";
+import { accessDenied, checkKeyLength, invalidArgument, S3Error, signatureDoesNotMatch } from "./errors.ts";
 import type { ObjectAttributes } from "./file-store.ts";
 import {
   ALGORITHM,
@@ -108,6 +108,7 @@ export function acceptPost(
   // S3 puts the file's name where the key says ${filename} (a literal, not a template).
   const objectKey = rawKey.replaceAll(FILENAME_VARIABLE, form.filename);
   if (objectKey.length === 0) throw invalidArgument("User key must have a length greater than 0.", "key", "");
+  checkKeyLength(objectKey);
   // The values conditions are checked against: the expanded key, and the URL's bucket.
   const values = new Map([...form.fields].map(([name, entry]) => [name, entry.value]));
   values.set("key", objectKey);
