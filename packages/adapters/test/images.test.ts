@@ -87,6 +87,32 @@ describe("processUpload", () => {
     }
   });
 
+  it("converts an image with a wide-gamut ICC profile to sRGB, so its colours survive the profile's removal", async () => {
+    // sRGB (200, 100, 50) transformed into Display P3 and tagged with that profile, as a phone camera writes it.
+    const upload = await sharp({
+      create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 100, b: 50 } },
+    })
+      .jpeg({ quality: 95 })
+      .withIccProfile("p3")
+      .toBuffer();
+    const stored = await sharp(upload, { ignoreIcc: true }).raw().toBuffer();
+    // Prepared as intended: the stored numbers are P3's, visibly not the sRGB ones.
+    expect((await sharp(upload).metadata()).icc).toBeDefined();
+    expect(Math.abs((stored[0] ?? 0) - 200) + Math.abs((stored[2] ?? 0) - 50)).toBeGreaterThan(15);
+
+    const result = await processUpload(upload, "image/jpeg");
+
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const rendition = result.renditions[0];
+    if (!rendition) throw new Error("no rendition");
+    expect((await sharp(rendition.bytes).metadata()).icc).toBeUndefined();
+    const pixel = [...(await sharp(rendition.bytes).raw().toBuffer()).subarray(0, 3)];
+    for (const [channel, expected] of [200, 100, 50].entries()) {
+      expect(Math.abs((pixel[channel] ?? 0) - expected)).toBeLessThan(8);
+    }
+  });
+
   it("turns the image upright by its EXIF orientation before the orientation is dropped", async () => {
     // Orientation 6: stored 600 wide and 400 high, shown rotated 90° clockwise (400 × 600).
     const upload = await jpegWithGps(600, 400, 6);
