@@ -444,6 +444,31 @@ describe("browser POST uploads under a presigned policy", () => {
     expect(readdirSync(join(dataDir, ".tmp"))).toEqual([]);
   });
 
+  it("stores nothing and leaves no temporary file when the client goes away mid-upload", async () => {
+    const key = "products/p1/uploads/abandoned";
+    const { url, fields } = await presignImage(key);
+    const boundary = "----abandon";
+    const head = Object.entries(fields)
+      .map(
+        ([name, value]) =>
+          `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+      )
+      .join("");
+    const req = request(url, {
+      method: "POST",
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "content-length": 1_000_000 },
+    });
+    req.on("error", () => {});
+    req.write(
+      `${head}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n`,
+    );
+    req.write(Buffer.alloc(1000, 1));
+    await expect.poll(() => readdirSync(join(dataDir, ".tmp")).length, { timeout: 5000 }).toBe(1);
+    req.destroy();
+    await expect.poll(() => readdirSync(join(dataDir, ".tmp")).length, { timeout: 5000 }).toBe(0);
+    expect(await exists(key)).toBe(false);
+  });
+
   it("refuses a content type the policy does not allow with 403 AccessDenied", async () => {
     const key = "products/p1/uploads/renamed";
     const { url, fields } = await presignImage(key);

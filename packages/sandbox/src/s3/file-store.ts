@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { once } from "node:events";
 import {
   createWriteStream,
   existsSync,
@@ -169,6 +170,8 @@ export class FileObjectStore {
     try {
       await (decode ? pipeline(body, decode, meter, out) : pipeline(body, meter, out));
     } catch (error) {
+      // A write stream destroyed before its (asynchronous) open still creates the file: wait for its close.
+      if (!out.closed) await once(out, "close").catch(() => {});
       rmSync(path, { force: true });
       throw error;
     }
