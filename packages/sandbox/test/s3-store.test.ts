@@ -210,6 +210,32 @@ describe("the sandbox S3 store with the AWS SDK", () => {
     });
   });
 
+  it("refuses a body that does not match its Content-MD5 or CRC32 with 400 BadDigest, and keeps the old object", async () => {
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "checked.txt", Body: "first" }));
+    const wrongMd5 = Buffer.alloc(16).toString("base64");
+    expect(
+      await sdkError(
+        client.send(
+          new PutObjectCommand({ Bucket: BUCKET, Key: "checked.txt", Body: "second", ContentMD5: wrongMd5 }),
+        ),
+      ),
+    ).toMatchObject({ code: "BadDigest", status: 400 });
+    expect(
+      await sdkError(
+        client.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: "checked.txt",
+            Body: "second",
+            ChecksumCRC32: "AAAAAA==",
+          }),
+        ),
+      ),
+    ).toMatchObject({ code: "BadDigest", status: 400 });
+    const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "checked.txt" }));
+    expect(await got.Body?.transformToString()).toBe("first");
+  });
+
   it("creates buckets and answers HeadBucket, 404 for a bucket that does not exist", async () => {
     await client.send(new CreateBucketCommand({ Bucket: "renditions" }));
     expect(
