@@ -50,6 +50,21 @@ export class SandboxHome {
   }
 
   /**
+   * The key pair the sandbox's S3 store accepts (and its own clients sign with), generated once per state
+   * directory; any other is refused with S3's 403 InvalidAccessKeyId or SignatureDoesNotMatch.
+   */
+  s3Credentials(): { accessKeyId: string; secretAccessKey: string } {
+    const accessKeyId = this.remember(
+      "s3-access-key-id",
+      () => `MRDS3${randomBytes(8).toString("hex").toUpperCase()}`,
+    );
+    const secretAccessKey = this.remember("s3-secret-access-key", () =>
+      randomBytes(30).toString("base64url"),
+    );
+    return { accessKeyId, secretAccessKey };
+  }
+
+  /**
    * Sandboxes before per-home keys signed with the access key `local`: their data is in
    * `local_<region>.db`. Renamed to the home's own key's file once, when that one does not exist yet.
    */

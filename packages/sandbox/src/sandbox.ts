@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { serve } from "@hono/node-server";
@@ -10,6 +11,7 @@ import {
   ensureTables,
   LOCAL_CREDENTIALS,
   type LocalCredentials,
+  lazyImagesBucket,
   tableNames,
 } from "@meridian/adapters";
 import { type AppContext, errorBody } from "@meridian/api";
@@ -21,6 +23,7 @@ import {
   DEFAULT_ORDER_LIMITS,
   type EmfDocument,
   generateApiKey,
+  type ImageContentType,
   type LogLevel,
   type LogSink,
   MetricsEmitter,
@@ -31,12 +34,14 @@ import {
   systemClock,
 } from "@meridian/core";
 import {
+  createImageProcessorHandler,
   createMeridianApp,
   createMetricsJobHandler,
   createOrderStreamHandler,
   orderStreamMapping,
   type RuntimeConfig,
 } from "@meridian/functions";
+import type { S3Event } from "aws-lambda";
 import { getPath } from "hono/utils/url";
 import { answerClientErrors } from "./client-errors.ts";
 import {
@@ -46,11 +51,19 @@ import {
   type SupervisedDynamoDbLocal,
   superviseDynamoDbLocal,
 } from "./dynamodb/index.ts";
+import { type AsyncInvoker, startAsyncInvoker } from "./events/async-invoker.ts";
 import { SandboxHome } from "./home.ts";
 import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandboxRoutes } from "./issuer.ts";
 import { MetricsCollector } from "./metrics-collector.ts";
 import { prettySink } from "./pretty-logger.ts";
+import { type S3Store, startS3Store } from "./s3/index.ts";
 import { type StreamRunner, startStreamRunner } from "./streams/index.ts";
+
+/** The sandbox's images bucket, in its own S3 store. */
+export const IMAGES_BUCKET = "meridian-local-images";
+/** Where the sandbox serves renditions publicly, as the CDN does in AWS. */
+export const IMAGES_PATH = "/_sandbox/images";
+const RENDITION_KEY = /^products\/[0-9a-f-]{36}\/images\/[0-9a-f-]{36}\/[\w.-]+\.webp$/;
 
 export interface SandboxOptions {
   /** Port for the API on 127.0.0.1; 0 picks a free one. Default 3000. */
@@ -79,6 +92,10 @@ export interface SandboxOptions {
   metricsJobPeriodSeconds?: number;
   /** Run the order stream processor. Default true. */
   streams?: boolean;
+  /** Run the S3 store and the image processor (product images). Default true. */
+  images?: boolean;
+  /** Waits before the image processor's retries (Lambda: 1 and 2 minutes). Default 1 s and 2 s. */
+  imageRetryDelaysMs?: readonly number[];
   /** Stream polling interval (ms); default 250, as Lambda. */
   streamPollIntervalMs?: number;
   /** When the sandbox restarts its DynamoDB Local after a crash (tests shorten it). */
@@ -101,6 +118,10 @@ export interface Sandbox {
   config: RuntimeConfig & { appSecret: string };
   /** The local token issuer's signing key (see `signLocalToken`). */
   issuerKey: LocalIssuerKey;
+  /** The S3 store holding product images (when images are on): its endpoint, bucket and key pair. */
+  s3?: { endpoint: string; bucket: string; credentials: LocalCredentials };
+  /** The image processor's event runner (for `idle()` in tests), when images are on. */
+  imageEvents?: AsyncInvoker<S3Event>;
   /**
    * The order stream runner (for `drain()` in tests and benchmarks), when streams are on. It follows the
    * orders table's stream when a restarted in-memory engine re-creates the table.
@@ -181,6 +202,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const db = createDocumentClient({ endpoint, credentials });
   let server: ReturnType<typeof serve> | undefined;
   let orderStream: StreamRunner | undefined;
+  let s3Store: S3Store | undefined;
+  let imageEvents: AsyncInvoker<S3Event> | undefined;
   let schedule: NodeJS.Timeout | undefined;
   let stopping = false;
   let followStream: (() => Promise<void>) | undefined;
@@ -193,6 +216,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stopping = true;
     clearTimeout(schedule);
     await orderStream?.stop();
+    await imageEvents?.stop();
+    await s3Store?.stop();
     if (server) {
       const listening = server;
       await new Promise<void>((resolve) => {
@@ -224,6 +249,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const port = (listening.address() as AddressInfo).port;
     const url = `http://127.0.0.1:${port}`;
 
+    // The images bucket, in an S3-compatible store of the sandbox's own on loopback; renditions are served
+    // publicly at IMAGES_PATH, as CloudFront serves them in AWS.
+    const s3Credentials = home.s3Credentials();
+    if (options.images !== false) {
+      s3Store = await startS3Store({
+        credentials: s3Credentials,
+        dataDir: home.dir ? join(home.dir, "s3") : undefined,
+        buckets: [IMAGES_BUCKET],
+        onError: (error, where) => log.error(`S3 store ${where}`, { error }),
+      });
+    }
+    const images = s3Store && {
+      bucket: IMAGES_BUCKET,
+      endpoint: s3Store.endpoint,
+      credentials: s3Credentials,
+    };
+
     const config = {
       tables,
       appSecret,
@@ -231,6 +273,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodbCredentials: credentials,
       apiKeyCacheTtlMs: (options.apiKeyCacheTtlSeconds ?? 30) * 1000,
       orderLimits: { ...DEFAULT_ORDER_LIMITS, ...options.orderLimits },
+      ...(images ? { images } : {}),
       jwt: { issuer: `${url}${ISSUER_PATH}`, audience: LOCAL_AUDIENCE, adminGroup: "admin" },
     };
     const issuerKey = loadIssuerKey(home);
@@ -266,6 +309,55 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const streams = orderStream ? { orderStream: { streamArn: orderStream.streamArn } } : {};
       return c.json({ status: up ? "ok" : dynamodb.state, dynamodb, ...streams }, up ? 200 : 503);
     });
+    if (images && s3Store) {
+      const bucket = lazyImagesBucket({ ...images, budget: BUDGETS.tooling.call });
+      // Only renditions: an upload still carries whatever metadata it came with.
+      local.get(`${IMAGES_PATH}/*`, async (c) => {
+        const key = getPath(c.req.raw).slice(IMAGES_PATH.length + 1);
+        if (!RENDITION_KEY.test(key))
+          return c.json(errorBody(randomUUID(), { code: "NOT_FOUND", message: "No such image" }), 404);
+        const bytes = await bucket.read(key);
+        if (!bytes)
+          return c.json(errorBody(randomUUID(), { code: "NOT_FOUND", message: "No such image" }), 404);
+        return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+          "content-type": "image/webp",
+          "cache-control": "public, max-age=31536000, immutable",
+          "x-content-type-options": "nosniff",
+        });
+      });
+      const imageTelemetry = telemetry(SERVICE.imageProcessor);
+      // sharp (native libvips) is loaded with the first upload, not at start.
+      const processor = {
+        process: async (bytes: Uint8Array, declared: ImageContentType) =>
+          (await import("@meridian/adapters/images")).processUpload(bytes, declared),
+      };
+      const handler = createImageProcessorHandler(
+        {
+          tables: { catalog: tables.catalog },
+          dynamodbEndpoint: endpoint,
+          dynamodbCredentials: credentials,
+          images: { ...images, publicUrl: `${url}${IMAGES_PATH}` },
+        },
+        processor,
+        imageTelemetry,
+      );
+      const events = startAsyncInvoker<S3Event>({
+        name: SERVICE.imageProcessor,
+        stateDir: home.dir ? join(home.dir, "events") : join(tmpdir(), `meridian-events-${process.pid}`),
+        handler: (event) => handler(event),
+        retryDelaysMs: options.imageRetryDelaysMs,
+        onAttempt: ({ requestId, attempt, error }) => {
+          if (error) imageTelemetry.logger.warn("image processor failed", { requestId, attempt, error });
+        },
+      });
+      imageEvents = events;
+      // S3's event notification: one invocation per object, as S3 sends them to Lambda.
+      s3Store.onObjectCreated((record) => {
+        if (record.s3.object.key.startsWith("products/") && record.s3.object.key.includes("/uploads/"))
+          events.invoke({ Records: [record] });
+      });
+    }
+
     handle = (request, env) => {
       // Hono's own path extraction (no URL object per request).
       const path = getPath(request);
@@ -360,6 +452,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       config,
       issuerKey,
       orderStream,
+      ...(images ? { s3: images } : {}),
+      ...(imageEvents ? { imageEvents } : {}),
       stop,
     };
   } catch (error) {
