@@ -1,5 +1,6 @@
 import {
   ImageLimitReachedError,
+  ImageOrderMismatchError,
   NotFoundError,
   type Product,
   type ProductImage,
@@ -142,5 +143,30 @@ describe("DynamoImageStore", () => {
     // Assess
     expect(attached).toBe(false);
     expect((await catalog.get(id))?.images).toEqual([]);
+  });
+});
+
+describe("DynamoImageStore.reorder", () => {
+  it("puts the READY images in the order given, and refuses an order that names other images", async () => {
+    // Prepare
+    const { id } = await product();
+    const [a, b, c] = [pending(id), pending(id), pending(id)];
+    for (const image of [a, b, c]) {
+      await images.createPending(image, 10);
+      await images.markReady(image, refOf(image), AT);
+    }
+
+    // Act
+    const reordered = await images.reorder(id, [c.imageId, a.imageId, b.imageId], AT);
+    const missing = await images.reorder(id, [c.imageId, a.imageId], AT).catch((error: unknown) => error);
+    const twice = await images
+      .reorder(id, [c.imageId, c.imageId, a.imageId], AT)
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(reordered.images.map((i) => i.imageId)).toEqual([c.imageId, a.imageId, b.imageId]);
+    expect(missing).toBeInstanceOf(ImageOrderMismatchError);
+    expect(twice).toBeInstanceOf(ImageOrderMismatchError);
+    expect((await catalog.get(id))?.images.map((i) => i.imageId)).toEqual([c.imageId, a.imageId, b.imageId]);
   });
 });

@@ -41,6 +41,9 @@ function memoryImages() {
       return true;
     },
     remove: async (image) => records.delete(image.imageId),
+    reorder: async () => {
+      throw new Error("not used here");
+    },
   };
   return { store, records, refs };
 }

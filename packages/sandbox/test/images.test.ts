@@ -207,6 +207,35 @@ describe("product images in the sandbox", () => {
     ).toBe(404);
   });
 
+  it("orders a product's images with PATCH, the first being the primary one", async () => {
+    // Prepare
+    const product = await newProduct();
+    const first = await signUpload(product.id);
+    const second = await signUpload(product.id);
+    await send(first, await photoWithGps(), "image/jpeg");
+    await send(second, await photoWithGps(), "image/jpeg");
+    await statusOf(product.id, first.imageId);
+    await statusOf(product.id, second.imageId);
+    const patch = (order: string[]) =>
+      fetch(`${sandbox.url}/products/${product.id}/images`, json(admin, { order }, "PATCH"));
+
+    // Act
+    const reordered = await patch([second.imageId, first.imageId]);
+    const incomplete = await patch([second.imageId]);
+
+    // Assess
+    expect(reordered.status).toBe(200);
+    expect(((await reordered.json()) as Product).images.map((i) => i.imageId)).toEqual([
+      second.imageId,
+      first.imageId,
+    ]);
+    expect(incomplete.status).toBe(409);
+    expect((await incomplete.json()).error).toMatchObject({
+      code: "IMAGE_ORDER_MISMATCH",
+      details: { current: [second.imageId, first.imageId] },
+    });
+  });
+
   it("gives upload fields to admins only, refuses a type it does not take, and the 11th image gets 409", async () => {
     // Prepare
     const product = await newProduct();

@@ -1,13 +1,21 @@
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import {
   DependencyUnavailableError,
   ImageLimitReachedError,
+  ImageOrderMismatchError,
   type ImageStore,
   NotFoundError,
+  type Product,
   type ProductImage,
   type ProductImageRef,
 } from "@meridian/core";
+import { fromProductItem } from "./catalog-store.ts";
 import { dynamo } from "./errors.ts";
 
 const imageKey = (imageId: string) => ({ id: `IMAGE#${imageId}` });
@@ -187,6 +195,51 @@ export class DynamoImageStore implements ImageStore {
       ]);
       if (outcome === "DONE") return true;
       if (outcome === "RECORD") return false;
+    }
+    throw new DependencyUnavailableError("database");
+  }
+
+  async reorder(productId: string, order: string[], atIso: string): Promise<Product> {
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const { Item } = await dynamo(() =>
+        this.db.send(
+          new GetCommand({ TableName: this.tableName, Key: { id: productId }, ConsistentRead: true }),
+        ),
+      );
+      if (Item?.kind !== "PRODUCT") throw new NotFoundError("Product", productId);
+      const refs = (Item.images ?? []) as ProductImageRef[];
+      const ids = refs.map((r) => r.imageId);
+      const permutation =
+        order.length === ids.length &&
+        new Set(order).size === order.length &&
+        order.every((id) => ids.includes(id));
+      if (!permutation) throw new ImageOrderMismatchError(productId, ids);
+      if (ids.length === 0) return fromProductItem(Item);
+      const reordered = order.map((id) => refs.find((r) => r.imageId === id) as ProductImageRef);
+      const same = ids.map((_, i) => `images[${i}].imageId = :id${i}`).join(" AND ");
+      try {
+        const { Attributes } = await dynamo(() =>
+          this.db.send(
+            new UpdateCommand({
+              TableName: this.tableName,
+              Key: { id: productId },
+              UpdateExpression: "SET images = :reordered, updatedAt = :at",
+              // Still the images read: an upload that became READY meanwhile is not dropped.
+              ConditionExpression: `size(images) = :n AND ${same}`,
+              ExpressionAttributeValues: {
+                ":reordered": reordered,
+                ":at": atIso,
+                ":n": ids.length,
+                ...Object.fromEntries(ids.map((id, i) => [`:id${i}`, id])),
+              },
+              ReturnValues: "ALL_NEW",
+            }),
+          ),
+        );
+        return fromProductItem(Attributes ?? {});
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
     }
     throw new DependencyUnavailableError("database");
   }

@@ -3,7 +3,10 @@ import {
   getImage,
   ImageUploadSchema,
   ProductImageSchema,
+  ProductSchema,
+  ReorderImagesBodySchema,
   RequestImageUploadBodySchema,
+  reorderImages,
   requestImageUpload,
 } from "@meridian/core";
 import type { MiddlewareHandler } from "hono";
@@ -50,6 +53,32 @@ export function imageRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
       c.header("Location", `/products/${params.id}/images/${upload.imageId}`);
       return c.json(upload, 201);
     },
+  );
+
+  mount(
+    api,
+    {
+      method: "patch",
+      path: "/products/{id}/images",
+      useCase: "reorderImages",
+      summary: "Order a product's images; the first is the primary one (admin)",
+      description:
+        "`order` names each of the product's READY images exactly once. If an image became READY or was " +
+        "deleted since you read the product, the answer is 409 with the images now there: read and send again.",
+      security,
+      use: [signedIn],
+      request: { params: IdParams, body: { schema: ReorderImagesBodySchema } },
+      responses: {
+        200: { description: "The product", content: { "application/json": { schema: ProductSchema } } },
+        400: errorResponse("Malformed JSON or a field violates the schema"),
+        ...adminErrors,
+        404: errorResponse("No product with that id"),
+        409: errorResponse(
+          "IMAGE_ORDER_MISMATCH: order does not name each READY image once (details.current)",
+        ),
+      },
+    },
+    async (c, { params, body }) => c.json(await reorderImages(deps, c.get("user"), params.id ?? "", body)),
   );
 
   mount(

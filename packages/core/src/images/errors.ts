@@ -23,3 +23,13 @@ export class ImageUploadsNotConfiguredError extends AppError {
     return true;
   }
 }
+
+/** A new order of a product's images that does not name each of its READY images exactly once. */
+export class ImageOrderMismatchError extends AppError {
+  readonly status = 409;
+  readonly code = "IMAGE_ORDER_MISMATCH";
+
+  constructor(productId: string, current: string[]) {
+    super(`order must name each of product ${productId}'s READY images exactly once`, { current });
+  }
+}

@@ -58,6 +58,17 @@ export const RequestImageUploadBodySchema = z.lazy(() =>
 );
 export type RequestImageUploadBody = z.infer<typeof RequestImageUploadBodySchema>;
 
+export const ReorderImagesBodySchema = z.lazy(() =>
+  z
+    .strictObject({
+      order: z
+        .array(z.uuid())
+        .check(z.maxLength(100), z.describe("Every READY image of the product, the primary one first")),
+    })
+    .check(z.meta({ id: "ReorderImagesBody" })),
+);
+export type ReorderImagesBody = z.infer<typeof ReorderImagesBodySchema>;
+
 export const ImageUploadSchema = z.lazy(() =>
   z
     .object({

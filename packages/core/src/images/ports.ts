@@ -1,3 +1,4 @@
+import type { Product } from "../catalog/product.ts";
 import type { ImageContentType, ProductImage, ProductImageRef } from "./image.ts";
 
 export interface ImageStore {
@@ -17,6 +18,11 @@ export interface ImageStore {
   markRejected(image: ProductImage, reason: string, atIso: string): Promise<boolean>;
   /** Removes the record, the product's reference and its place, in one transaction; false if it was gone. */
   remove(image: ProductImage): Promise<boolean>;
+  /**
+   * Puts the product's READY images in `order` (each named once; the first is the primary one), on condition
+   * that they are still the images read. Throws ImageOrderMismatchError when `order` names other images.
+   */
+  reorder(productId: string, order: string[], atIso: string): Promise<Product>;
 }
 
 /** Signs browser uploads (an S3 presigned POST). */

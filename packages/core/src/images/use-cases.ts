@@ -1,4 +1,5 @@
 import { requireAdmin, type UserPrincipal } from "../auth/principal.ts";
+import type { Product } from "../catalog/product.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import { isUuid } from "../shared/ids.ts";
 import type { Clock, IdGenerator } from "../shared/ports.ts";
@@ -6,6 +7,7 @@ import {
   type ProductImage,
   type ProductImageRef,
   parseUploadKey,
+  type ReorderImagesBody,
   type RequestImageUploadBody,
   renditionKey,
   uploadKey,
@@ -97,6 +99,18 @@ export async function deleteImage(
   // After the reference is gone, so no product ever points at a deleted object.
   await deps.objects.deletePrefix(uploadKey(productId, imageId));
   await deps.objects.deletePrefix(`products/${productId}/images/${imageId}/`);
+}
+
+/** Orders the product's READY images; the first one is its primary image. */
+export async function reorderImages(
+  deps: Pick<ImageDeps, "images" | "clock">,
+  admin: UserPrincipal,
+  productId: string,
+  body: ReorderImagesBody,
+): Promise<Product> {
+  requireAdmin(admin);
+  if (!isUuid(productId)) throw new NotFoundError("Product", productId);
+  return deps.images.reorder(productId, body.order, new Date(deps.clock.nowMs()).toISOString());
 }
 
 export type UploadOutcome = "READY" | "REJECTED" | "SKIPPED";
