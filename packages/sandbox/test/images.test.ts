@@ -230,7 +230,7 @@ describe("product images in the sandbox", () => {
       first.imageId,
     ]);
     expect(incomplete.status).toBe(409);
-    expect((await incomplete.json()).error).toMatchObject({
+    expect(((await incomplete.json()) as { error: unknown }).error).toMatchObject({
       code: "IMAGE_ORDER_MISMATCH",
       details: { current: [second.imageId, first.imageId] },
     });

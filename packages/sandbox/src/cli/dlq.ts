@@ -66,9 +66,6 @@ async function redrive(home: string, dir: string, names: string[], json: boolean
     }
     loaders.set(name, loader);
   }
-  // Handlers read their configuration at load time: point them at the sandbox's DynamoDB first.
-  process.env.DYNAMODB_ENDPOINT = sandbox.dynamodbEndpoint;
-
   let failing = 0;
   const results = [];
   for (const [name, load] of loaders) {

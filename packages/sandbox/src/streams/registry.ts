@@ -2,9 +2,8 @@ import type { DynamoDBStreamHandler } from "aws-lambda";
 import type { RunningSandbox } from "../running.ts";
 
 /**
- * Loads the handler of a stream mapping for `npm run dlq -- redrive`. The CLI sets DYNAMODB_ENDPOINT to
- * the running sandbox's DynamoDB before calling it and passes the sandbox's details (tables, secret)
- * for handlers that need more wiring.
+ * Loads the handler of a stream mapping for `npm run dlq -- redrive`, wired to the running sandbox's
+ * DynamoDB, tables and credentials (`sandbox`).
  */
 export type StreamHandlerLoader = (sandbox: RunningSandbox) => Promise<DynamoDBStreamHandler>;
 
@@ -14,7 +13,8 @@ export type StreamHandlerLoader = (sandbox: RunningSandbox) => Promise<DynamoDBS
  *
  * @example
  * export const streamHandlers: Record<string, StreamHandlerLoader> = {
- *   "order-stream": async () => (await import("@meridian/functions")).orderStreamHandler,
+ *   "order-stream": async (sandbox) =>
+ *     (await import("@meridian/functions")).createOrderStreamHandler({ tables: sandbox.tables, ... }),
  * };
  */
 export const streamHandlers: Record<string, StreamHandlerLoader> = {
