@@ -287,6 +287,32 @@ describe.each(frontDoors)("handler behind $name", (door) => {
     expect(post.header("allow")).toBe("GET, HEAD");
   });
 
+  it("reads the body of an event without Content-Length, as AWS's sample events come", async () => {
+    // Prepare
+    const event = door.event(postEpoch({ "x-api-key": apiKey }, JSON.stringify({ label: "no length" })), "");
+    const withoutLength = <T extends object | undefined>(headers: T) =>
+      headers &&
+      (Object.fromEntries(
+        Object.entries(headers).filter(([name]) => name.toLowerCase() !== "content-length"),
+      ) as T);
+    const unlabelled = {
+      ...event,
+      headers: withoutLength(event.headers),
+      multiValueHeaders: withoutLength((event as { multiValueHeaders?: object }).multiValueHeaders),
+    };
+
+    // Act
+    const result = await handler(unlabelled as typeof event, lambdaContext(randomUUID()));
+
+    // Assess
+    expect(result.statusCode).toBe(201);
+    expect(
+      JSON.parse(result.isBase64Encoded ? Buffer.from(result.body, "base64").toString() : result.body),
+    ).toMatchObject({
+      label: "no length",
+    });
+  });
+
   it("reads a base64-encoded body (isBase64Encoded: true)", async () => {
     // Prepare
     const spec = postEpoch({ "x-api-key": apiKey }, JSON.stringify({ label: "héllo, base64 ✓" }), {

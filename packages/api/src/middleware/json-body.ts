@@ -26,7 +26,9 @@ export function jsonBody(schema: z.ZodMiniType, options: JsonBodyOptions = {}) {
 
     // A request that declares no body is not read at all: reading wraps the socket in a web stream.
     const chunked = Number.isNaN(declared) && c.req.header("transfer-encoding") !== undefined;
-    const bodiless = declared === 0 || (Number.isNaN(declared) && !chunked);
+    // A request that says nothing of its length may still carry one (AWS's sample Lambda events have a
+    // body and no content-length): then its body object says.
+    const bodiless = declared === 0 || (Number.isNaN(declared) && !chunked && c.req.raw.body === null);
     // A body of unknown length is read through Hono's bodyLimit, which stops at maxBytes instead of holding
     // whatever a client streams. Not for every body: it touches `Request.body`, a web stream, which a Lambda
     // event's body (a string, its length known) never needs.
