@@ -170,3 +170,31 @@ describe("DynamoImageStore.reorder", () => {
     expect((await catalog.get(id))?.images.map((i) => i.imageId)).toEqual([c.imageId, a.imageId, b.imageId]);
   });
 });
+
+describe("DynamoImageStore.remove racing the processor", () => {
+  it("takes the reference too when the image became READY between its read and its delete", async () => {
+    // Prepare: the delete read the image PROCESSING; the processor attaches it before the delete writes.
+    const { id } = await product();
+    const image = pending(id);
+    await images.createPending(image, 10);
+    const racing = new DynamoImageStore(db, names.catalog);
+    const get = racing.get.bind(racing);
+    let first = true;
+    racing.get = async (imageId) => {
+      const read = await get(imageId);
+      if (first) {
+        first = false;
+        await images.markReady(image, refOf(image), AT);
+      }
+      return read;
+    };
+
+    // Act
+    const removed = await racing.remove(image);
+
+    // Assess
+    expect(removed).toBe(true);
+    expect(await images.get(image.imageId)).toBeUndefined();
+    expect((await catalog.get(id))?.images).toEqual([]);
+  });
+});

@@ -147,6 +147,7 @@ describe("processUploadedImage", () => {
       objects: objects.bucket,
       processor: processor(ok),
       clock: fixedClock(),
+      ids: sequentialIds(),
       publicUrl: (k: string) => `https://cdn.test/${k}`,
     };
 
@@ -156,7 +157,9 @@ describe("processUploadedImage", () => {
 
     // Assess
     expect([outcome, again]).toEqual(["READY", "SKIPPED"]);
-    expect([...objects.objects.keys()]).toEqual([`products/${PRODUCT}/images/${imageId}/320.webp`]);
+    const [rendition, ...others] = [...objects.objects.keys()];
+    expect(others).toEqual([]);
+    expect(rendition).toMatch(new RegExp(`^products/${PRODUCT}/images/${imageId}/[0-9a-f-]{36}/320\\.webp$`));
     expect(images.refs).toEqual([
       {
         imageId,
@@ -168,7 +171,7 @@ describe("processUploadedImage", () => {
             width: 320,
             height: 160,
             contentType: "image/webp",
-            url: `https://cdn.test/products/${PRODUCT}/images/${imageId}/320.webp`,
+            url: `https://cdn.test/${rendition}`,
           },
         ],
       },
@@ -186,6 +189,7 @@ describe("processUploadedImage", () => {
       objects: objects.bucket,
       processor: processor({ ok: false, reason: "NOT_AN_IMAGE" }),
       clock: fixedClock(),
+      ids: sequentialIds(),
       publicUrl: (k: string) => k,
     };
 
@@ -211,6 +215,7 @@ describe("processUploadedImage", () => {
       objects: objects.bucket,
       processor: processor(ok),
       clock: fixedClock(),
+      ids: sequentialIds(),
       publicUrl: (k: string) => k,
     };
 
@@ -220,5 +225,57 @@ describe("processUploadedImage", () => {
       await processUploadedImage(deps, `products/${PRODUCT}/uploads/0190a000-0000-7000-8000-0000000000ff`),
     ).toBe("SKIPPED");
     expect(deps.processor.calls).toEqual([]);
+  });
+
+  it("deletes a file re-sent to the key of an image that is already READY, metadata and all", async () => {
+    // Prepare
+    const images = memoryImages();
+    const objects = memoryObjects();
+    const { imageId } = await uploaded(images, objects);
+    const deps = {
+      images: images.store,
+      objects: objects.bucket,
+      processor: processor(ok),
+      clock: fixedClock(),
+      ids: sequentialIds(),
+      publicUrl: (k: string) => k,
+    };
+    await processUploadedImage(deps, uploadKey(PRODUCT, imageId));
+    objects.objects.set(uploadKey(PRODUCT, imageId), new Uint8Array([7]));
+
+    // Act
+    const outcome = await processUploadedImage(deps, uploadKey(PRODUCT, imageId));
+
+    // Assess
+    expect(outcome).toBe("SKIPPED");
+    expect(objects.objects.has(uploadKey(PRODUCT, imageId))).toBe(false);
+    expect(deps.processor.calls).toHaveLength(1);
+  });
+
+  it("keeps the renditions of the run that attached the image when a second run of the same upload loses", async () => {
+    // Prepare: two runs read the record PROCESSING; the first attaches, the second's markReady finds it READY.
+    const images = memoryImages();
+    const objects = memoryObjects();
+    const { imageId } = await uploaded(images, objects);
+    const deps = {
+      images: images.store,
+      objects: objects.bucket,
+      processor: processor(ok),
+      clock: fixedClock(),
+      ids: sequentialIds(),
+      publicUrl: (k: string) => k,
+    };
+    const stale = images.records.get(imageId) as ProductImage;
+    const loser = { ...deps, images: { ...images.store, get: async () => stale } };
+
+    // Act
+    const first = await processUploadedImage(deps, uploadKey(PRODUCT, imageId));
+    objects.objects.set(uploadKey(PRODUCT, imageId), new Uint8Array([9, 9]));
+    const second = await processUploadedImage(loser, uploadKey(PRODUCT, imageId));
+
+    // Assess
+    expect([first, second]).toEqual(["READY", "SKIPPED"]);
+    const kept = [...objects.objects.keys()];
+    expect(kept).toEqual([images.refs[0]?.renditions[0]?.url]);
   });
 });

@@ -27,6 +27,7 @@ import {
   SERVICE,
   systemClock,
   type UploadSigner,
+  uuidV7Generator,
   withinBudget,
 } from "@meridian/core";
 import type { DynamoDBStreamHandler, Context as LambdaContext, S3Event } from "aws-lambda";
@@ -175,6 +176,7 @@ export function createImageProcessorHandler(
     objects: bucket,
     processor,
     clock: systemClock,
+    ids: uuidV7Generator,
     publicUrl: (key: string) => `${config.images.publicUrl}/${key}`,
   };
   return async (event: S3Event, context?: LambdaContext): Promise<void> => {

@@ -63,7 +63,7 @@ import { type StreamRunner, startStreamRunner } from "./streams/index.ts";
 export const IMAGES_BUCKET = "meridian-local-images";
 /** Where the sandbox serves renditions publicly, as the CDN does in AWS. */
 export const IMAGES_PATH = "/_sandbox/images";
-const RENDITION_KEY = /^products\/[0-9a-f-]{36}\/images\/[0-9a-f-]{36}\/[\w.-]+\.webp$/;
+const RENDITION_KEY = /^products\/[0-9a-f-]{36}\/images\/[0-9a-f-]{36}\/[0-9a-f-]{36}\/[\w.-]+\.webp$/;
 
 export interface SandboxOptions {
   /** Port for the API on 127.0.0.1; 0 picks a free one. Default 3000. */

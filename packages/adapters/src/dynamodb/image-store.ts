@@ -156,6 +156,10 @@ export class DynamoImageStore implements ImageStore {
 
   async remove(image: ProductImage): Promise<boolean> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      // The record's status as read now: the delete holds only while it is still that, so an upload that
+      // becomes READY meanwhile (its reference just added) makes this read again and take the reference too.
+      const current = await this.get(image.imageId);
+      if (!current) return false;
       const { Item } = await dynamo(() =>
         this.db.send(
           new GetCommand({ TableName: this.tableName, Key: { id: image.productId }, ConsistentRead: true }),
@@ -174,7 +178,9 @@ export class DynamoImageStore implements ImageStore {
           Delete: {
             TableName: this.tableName,
             Key: imageKey(image.imageId),
-            ConditionExpression: "attribute_exists(id)",
+            ConditionExpression: "#s = :status",
+            ExpressionAttributeNames: { "#s": "status" },
+            ExpressionAttributeValues: { ":status": current.status },
           },
         },
         ...(productChanges.length === 0
@@ -194,7 +200,7 @@ export class DynamoImageStore implements ImageStore {
             ]),
       ]);
       if (outcome === "DONE") return true;
-      if (outcome === "RECORD") return false;
+      // RECORD: its status changed since it was read (or it is gone): read again.
     }
     throw new DependencyUnavailableError("database");
   }

@@ -96,6 +96,13 @@ export function parseUploadKey(key: string): { productId: string; imageId: strin
   return match ? { productId: match[1] as string, imageId: match[2] as string } : undefined;
 }
 
-/** Where a rendition is written. */
-export const renditionKey = (productId: string, imageId: string, name: string) =>
-  `products/${productId}/images/${imageId}/${name}.webp`;
+/** Where an image's renditions live, whichever processing run wrote them. */
+export const imagePrefix = (productId: string, imageId: string) => `products/${productId}/images/${imageId}/`;
+
+/**
+ * Where a rendition is written: under the processing run that made it (`run`), so two runs of the same
+ * upload (a re-sent file, a retried event) never write over each other's objects, and a key's content never
+ * changes (renditions are cached as immutable).
+ */
+export const renditionKey = (productId: string, imageId: string, run: string, name: string) =>
+  `${imagePrefix(productId, imageId)}${run}/${name}.webp`;

@@ -9,6 +9,7 @@ import {
   parseUploadKey,
   type ReorderImagesBody,
   type RequestImageUploadBody,
+  imagePrefix,
   renditionKey,
   uploadKey,
 } from "./image.ts";
@@ -87,7 +88,11 @@ export async function getImage(
   return image;
 }
 
-/** Removes an image: its reference and place on the product, its record, its upload and renditions. */
+/**
+ * Removes an image: its upload and renditions, then its record, reference and place on the product. The
+ * objects go first, so a failure leaves the record for a retry to find (a product may show a broken image
+ * until then, never an object nobody can remove); whatever a processing run wrote meanwhile goes after.
+ */
 export async function deleteImage(
   deps: Pick<ImageDeps, "images"> & { objects: ImageObjects },
   admin: UserPrincipal,
@@ -95,10 +100,10 @@ export async function deleteImage(
   imageId: string,
 ): Promise<void> {
   const image = await getImage(deps, admin, productId, imageId);
-  await deps.images.remove(image);
-  // After the reference is gone, so no product ever points at a deleted object.
   await deps.objects.deletePrefix(uploadKey(productId, imageId));
-  await deps.objects.deletePrefix(`products/${productId}/images/${imageId}/`);
+  await deps.objects.deletePrefix(imagePrefix(productId, imageId));
+  await deps.images.remove(image);
+  await deps.objects.deletePrefix(imagePrefix(productId, imageId));
 }
 
 /** Orders the product's READY images; the first one is its primary image. */
@@ -117,12 +122,12 @@ export type UploadOutcome = "READY" | "REJECTED" | "SKIPPED";
 
 /**
  * The image processor's use case, for one `ObjectCreated` event: decodes the upload, and either writes its
- * renditions and attaches the image (READY), or deletes the upload and records why (REJECTED). The upload
- * itself, with whatever metadata it carried, is deleted either way. An event for an image that is no longer
- * PROCESSING (a re-delivery, a deleted image) or for another key changes nothing.
+ * renditions and attaches the image (READY), or records why not (REJECTED). The upload itself, with whatever
+ * metadata it carried, is deleted either way, and so is an upload for an image that is no longer PROCESSING
+ * (a file re-sent to a used key, a deleted image). A re-delivered event changes nothing.
  */
 export async function processUploadedImage(
-  deps: Pick<ImageDeps, "images" | "clock"> & {
+  deps: Pick<ImageDeps, "images" | "clock" | "ids"> & {
     objects: ImageObjects;
     processor: ImageProcessor;
     /** The CDN's base URL for rendition keys (`https://d1234.cloudfront.net`). */
@@ -133,18 +138,24 @@ export async function processUploadedImage(
   const names = parseUploadKey(key);
   if (!names) return "SKIPPED";
   const image = await deps.images.get(names.imageId);
-  if (!image || image.productId !== names.productId || image.status !== "PROCESSING") return "SKIPPED";
+  if (!image || image.productId !== names.productId || image.status !== "PROCESSING") {
+    await deps.objects.deletePrefix(key);
+    return "SKIPPED";
+  }
   const bytes = await deps.objects.read(key);
   if (!bytes) return "SKIPPED";
   const result = await deps.processor.process(bytes, image.contentType);
   const at = () => new Date(deps.clock.nowMs()).toISOString();
   if (!result.ok) {
+    // Recorded first: if deleting the upload fails, the retried event finds it REJECTED and deletes it.
+    const rejected = await deps.images.markRejected(image, result.reason, at());
     await deps.objects.deletePrefix(key);
-    return (await deps.images.markRejected(image, result.reason, at())) ? "REJECTED" : "SKIPPED";
+    return rejected ? "REJECTED" : "SKIPPED";
   }
+  const run = deps.ids.timeOrdered(deps.clock.nowMs());
   const renditions = [];
   for (const r of result.renditions) {
-    const renditionAt = renditionKey(image.productId, image.imageId, r.name);
+    const renditionAt = renditionKey(image.productId, image.imageId, run, r.name);
     await deps.objects.write(renditionAt, r.bytes, r.contentType);
     renditions.push({
       name: r.name,
@@ -161,8 +172,9 @@ export async function processUploadedImage(
     renditions,
   };
   const attached = await deps.images.markReady(image, ref, at());
+  // Another run attached the image first, or it was deleted meanwhile: this run's renditions belong to
+  // nothing (the winner's, under their own run, stay).
+  if (!attached) await deps.objects.deletePrefix(`${imagePrefix(image.productId, image.imageId)}${run}/`);
   await deps.objects.deletePrefix(key);
-  // Deleted while it was processed: its renditions would belong to nothing.
-  if (!attached) await deps.objects.deletePrefix(`products/${image.productId}/images/${image.imageId}/`);
   return attached ? "READY" : "SKIPPED";
 }
