@@ -193,11 +193,14 @@ describe("POST /orders/cancel (admins)", () => {
 
     // Act
     const forbidden = await call("/orders/cancel", customer, { customerId: "hoarder" });
+    // The role first: a customer learns nothing of the body's schema.
+    const forbiddenBadBody = await call("/orders/cancel", customer, { nonsense: true });
     const empty = await call("/orders/cancel", admin, {});
     const extra = await call("/orders/cancel", admin, { customerId: "x", all: true });
 
     // Assess
     expect(forbidden.status).toBe(403);
+    expect(forbiddenBadBody.status).toBe(403);
     expect(empty.status).toBe(400);
     expect((await errorOf(empty)).code).toBe("VALIDATION_FAILED");
     expect(extra.status).toBe(400);

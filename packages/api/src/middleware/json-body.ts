@@ -24,15 +24,12 @@ export function jsonBody(schema: z.ZodMiniType, options: JsonBodyOptions = {}) {
     const declared = Number(c.req.header("content-length") ?? Number.NaN);
     if (declared > maxBytes) throw new PayloadTooLargeError(maxBytes);
 
-    // A request that declares no body is not read at all: reading wraps the socket in a web stream.
-    const chunked = Number.isNaN(declared) && c.req.header("transfer-encoding") !== undefined;
-    // A request that says nothing of its length may still carry one (AWS's sample Lambda events have a
-    // body and no content-length): then its body object says.
-    const bodiless = declared === 0 || (Number.isNaN(declared) && !chunked && c.req.raw.body === null);
-    // A body of unknown length is read through Hono's bodyLimit, which stops at maxBytes instead of holding
-    // whatever a client streams. Not for every body: it touches `Request.body`, a web stream, which a Lambda
-    // event's body (a string, its length known) never needs.
-    if (chunked) {
+    // A request that declares a length is read (or not, for 0) as it says. One that declares none may still
+    // carry a body (chunked, HTTP/2, AWS's sample Lambda events): it is read through Hono's bodyLimit, which
+    // stops at maxBytes instead of holding whatever a client streams, and skips a request without a body.
+    // Not for every request: it touches `Request.body`, a web stream, which a declared length never needs.
+    const unknownLength = Number.isNaN(declared);
+    if (unknownLength) {
       await bodyLimit({
         maxSize: maxBytes,
         onError: () => {
@@ -40,6 +37,7 @@ export function jsonBody(schema: z.ZodMiniType, options: JsonBodyOptions = {}) {
         },
       })(c, async () => {});
     }
+    const bodiless = declared === 0 || (unknownLength && c.req.raw.body === null);
     const raw = bodiless ? new Uint8Array(0) : new Uint8Array(await c.req.arrayBuffer());
     if (raw.byteLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
 

@@ -13,6 +13,7 @@ import type { MiddlewareHandler } from "hono";
 import * as z from "zod/mini";
 import type { RouteDeps } from "../deps.ts";
 import type { AppEnv } from "../env.ts";
+import { adminOnly } from "../middleware/admin.ts";
 import { type ApiBuilder, errorResponse, IdParams, mount } from "./route.ts";
 
 const security = [{ Bearer: [] }];
@@ -38,7 +39,7 @@ export function imageRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         "the content type and the size; the image is PROCESSING until its upload is processed, then READY " +
         "(on the product) or REJECTED with a reason.",
       security,
-      use: [signedIn],
+      use: [signedIn, adminOnly],
       request: { params: IdParams, body: { schema: RequestImageUploadBodySchema } },
       responses: {
         201: { description: "Signed", content: { "application/json": { schema: ImageUploadSchema } } },
@@ -66,7 +67,7 @@ export function imageRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         "`order` names each of the product's READY images exactly once. If an image became READY or was " +
         "deleted since you read the product, the answer is 409 with the images now there: read and send again.",
       security,
-      use: [signedIn],
+      use: [signedIn, adminOnly],
       request: { params: IdParams, body: { schema: ReorderImagesBodySchema } },
       responses: {
         200: { description: "The product", content: { "application/json": { schema: ProductSchema } } },
@@ -89,7 +90,7 @@ export function imageRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
       useCase: "getImage",
       summary: "An image's status: PROCESSING, READY or REJECTED with its reason (admin)",
       security,
-      use: [signedIn],
+      use: [signedIn, adminOnly],
       request: { params: ImageParams },
       responses: {
         200: { description: "The image", content: { "application/json": { schema: ProductImageSchema } } },
@@ -109,7 +110,7 @@ export function imageRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
       useCase: "deleteImage",
       summary: "Delete an image: its upload, renditions and place on the product (admin)",
       security,
-      use: [signedIn],
+      use: [signedIn, adminOnly],
       request: { params: ImageParams },
       responses: { 204: { description: "Deleted" }, ...adminErrors, 404: errorResponse("No such image") },
     },

@@ -15,6 +15,7 @@ import {
 import type { MiddlewareHandler } from "hono";
 import type { RouteDeps } from "../deps.ts";
 import type { AppEnv } from "../env.ts";
+import { adminOnly } from "../middleware/admin.ts";
 import { countMetric } from "../middleware/observe.ts";
 import { IdempotencyHeaders } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
@@ -137,7 +138,7 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         "Cancels the customer's PENDING and CONFIRMED orders, newest first, up to 50 per call, giving their " +
         "stock back once. Call again while `more` is true; repeating it is safe.",
       security,
-      use: [signedIn],
+      use: [signedIn, adminOnly],
       request: { body: { schema: CancelCustomerOrdersBodySchema } },
       responses: {
         200: {

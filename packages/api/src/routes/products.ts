@@ -9,7 +9,6 @@ import {
   listProducts,
   ProductPageSchema,
   ProductSchema,
-  requireAdmin,
   UpdateProductBodySchema,
   updateProduct,
 } from "@meridian/core";
@@ -17,6 +16,7 @@ import type { MiddlewareHandler } from "hono";
 import type * as z from "zod/mini";
 import type { RouteDeps } from "../deps.ts";
 import type { AppContext, AppEnv } from "../env.ts";
+import { adminOnly } from "../middleware/admin.ts";
 import { IdempotencyHeaders } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
@@ -42,11 +42,6 @@ const adminErrors = {
 };
 
 export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: MiddlewareHandler<AppEnv>) {
-  const admin: MiddlewareHandler<AppEnv> = async (c, next) => {
-    requireAdmin(c.get("user"));
-    await next();
-  };
-
   mount(
     api,
     {
@@ -84,7 +79,7 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
       useCase: "createProduct",
       summary: "Create a product (admin)",
       security,
-      use: [signedIn, admin],
+      use: [signedIn, adminOnly],
       request: { headers: IdempotencyHeaders, body: { schema: CreateProductBodySchema } },
       responses: { 201: json(ProductSchema, "Created"), ...adminErrors, ...reusedKey },
     },
@@ -111,7 +106,7 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
         "Applied only if the product is still at `version`, so a retry never applies a change twice: if the " +
         "first attempt landed (after a 503, say), the retry answers 409 VERSION_CONFLICT with the version now stored.",
       security,
-      use: [signedIn, admin],
+      use: [signedIn, adminOnly],
       request: { params, body: { schema: UpdateProductBodySchema } },
       responses: {
         200: json(ProductSchema, "Updated"),
@@ -133,7 +128,7 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
         "Not idempotent by nature (each call adds `delta`): send an `Idempotency-Key` to make a retry safe; " +
         "a replay changes nothing and answers the product as it is now.",
       security,
-      use: [signedIn, admin],
+      use: [signedIn, adminOnly],
       request: { params, headers: IdempotencyHeaders, body: { schema: AdjustStockBodySchema } },
       responses: {
         200: json(ProductSchema, "Stock adjusted"),
