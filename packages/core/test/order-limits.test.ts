@@ -156,3 +156,25 @@ describe("releaseOrder", () => {
     expect(releaseOrder(undefined, order(noon, lines))).toBeUndefined();
   });
 });
+
+describe("admitOrder around 00:00 UTC", () => {
+  it("never moves the counts back to an earlier day (a clock a little behind)", () => {
+    // Prepare: counts already on the 5th; an instance whose clock still says the 4th, 23:59:59.
+    const onThe5th: OrderAllowance = {
+      day: "2026-12-05",
+      openOrders: 2,
+      units: {},
+      placedAtMs: [],
+      version: 3,
+    };
+    const late = Date.parse("2026-12-04T23:59:59.900Z");
+
+    // Act
+    const error = caught(() =>
+      admitOrder(onThe5th, order(late, [{ productId: P, quantity: 1 }]), limits, late),
+    );
+
+    // Assess: the 5th's two open orders still count (limit 2), so a third is refused.
+    expect(error).toMatchObject({ code: "ORDER_LIMIT_REACHED", details: { limit: "openOrdersPerDay" } });
+  });
+});

@@ -576,14 +576,14 @@ describe("cancelCustomerOrders", () => {
     const result = await cancelCustomerOrders(deps, admin, "bo");
 
     // Assess
-    expect(result).toEqual({ cancelled: [confirmed.id, pending.id], more: false });
+    expect(result).toEqual({ cancelled: [confirmed.id, pending.id], nextCursor: null });
     expect(deps.orders.orders.get(pending.id)?.status).toBe("CANCELLED");
     expect(deps.orders.orders.get(confirmed.id)?.status).toBe("CANCELLED");
     expect(deps.orders.orders.get(anas.id)?.status).toBe("PENDING");
     expect(deps.orders.count("cancel")).toBe(2);
   });
 
-  it(`cancels at most ${BULK_CANCEL_MAX} a call, newest first, and says there are more until none is left`, async () => {
+  it(`cancels at most ${BULK_CANCEL_MAX} a call, newest first, and goes on from its cursor until none is left`, async () => {
     // Prepare
     const deps = makeDeps();
     const open = Array.from({ length: BULK_CANCEL_MAX + 7 }, (_, i) => stored(deps, i + 1, "PENDING", "bo"));
@@ -591,38 +591,53 @@ describe("cancelCustomerOrders", () => {
 
     // Act
     const first = await cancelCustomerOrders(deps, admin, "bo");
-    const second = await cancelCustomerOrders(deps, admin, "bo");
-    const third = await cancelCustomerOrders(deps, admin, "bo");
+    const second = await cancelCustomerOrders(deps, admin, "bo", first.nextCursor ?? undefined);
+    const again = await cancelCustomerOrders(deps, admin, "bo");
 
     // Assess
-    expect(first.more).toBe(true);
+    expect(first.nextCursor).toEqual(expect.any(String));
     expect(first.cancelled).toHaveLength(BULK_CANCEL_MAX);
     expect(new Set(first.cancelled)).toEqual(new Set(newest.slice(0, BULK_CANCEL_MAX)));
-    expect(second).toEqual({ cancelled: expect.any(Array), more: false });
+    expect(second).toEqual({ cancelled: expect.any(Array), nextCursor: null });
     expect(new Set(second.cancelled)).toEqual(new Set(newest.slice(BULK_CANCEL_MAX)));
-    expect(third).toEqual({ cancelled: [], more: false });
+    expect(again).toEqual({ cancelled: [], nextCursor: null });
   });
 
-  it("reads past pages of closed orders, five pages of 100 at most, then says there may be more", async () => {
+  it("reads past pages of closed orders, five pages of 100 at most, and the next call goes on from there", async () => {
     // Prepare
     const deps = makeDeps();
     const oldOpen = stored(deps, 1, "PENDING", "bo");
     for (let n = 2; n <= 300; n++) stored(deps, n, "CANCELLED", "bo");
     const deep = makeDeps();
-    stored(deep, 1, "PENDING", "bo");
+    const deepOpen = stored(deep, 1, "PENDING", "bo");
     for (let n = 2; n <= 600; n++) stored(deep, n, "REJECTED", "bo");
 
     // Act
     const found = await cancelCustomerOrders(deps, admin, "bo");
     const tooDeep = await cancelCustomerOrders(deep, admin, "bo");
+    const goneOn = await cancelCustomerOrders(deep, admin, "bo", tooDeep.nextCursor ?? undefined);
 
     // Assess
-    expect(found).toEqual({ cancelled: [oldOpen.id], more: false });
+    expect(found).toEqual({ cancelled: [oldOpen.id], nextCursor: null });
     expect(deps.orders.calls.filter((c) => c.method === "listByCustomer").map((c) => c.args[1])).toEqual([
       100, 100, 100, 100,
     ]);
-    expect(tooDeep).toEqual({ cancelled: [], more: true });
-    expect(deep.orders.count("listByCustomer")).toBe(5);
+    expect(tooDeep).toEqual({ cancelled: [], nextCursor: expect.any(String) });
+    expect(goneOn).toEqual({ cancelled: [deepOpen.id], nextCursor: null });
+    expect(deep.orders.count("listByCustomer")).toBe(7);
+  });
+
+  it("refuses a cursor issued for another customer's orders", async () => {
+    // Prepare
+    const deps = makeDeps();
+    for (let n = 1; n <= BULK_CANCEL_MAX + 1; n++) stored(deps, n, "PENDING", "bo");
+    const { nextCursor } = await cancelCustomerOrders(deps, admin, "bo");
+
+    // Act
+    const error = await rejection(cancelCustomerOrders(deps, admin, "ana", nextCursor ?? undefined));
+
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: "INVALID_CURSOR" });
   });
 
   it("passes over an order rejected after it was listed, but fails on any other error", async () => {
@@ -642,7 +657,7 @@ describe("cancelCustomerOrders", () => {
     const error = await rejection(cancelCustomerOrders(failing, admin, "bo"));
 
     // Assess
-    expect(result).toEqual({ cancelled: [kept.id], more: false });
+    expect(result).toEqual({ cancelled: [kept.id], nextCursor: null });
     expect(error).toBeInstanceOf(DependencyUnavailableError);
   });
 });

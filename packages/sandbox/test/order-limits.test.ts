@@ -176,11 +176,11 @@ describe("POST /orders/cancel (admins)", () => {
 
     // Assess
     expect(first.status).toBe(200);
-    const result = (await first.json()) as { cancelled: string[]; more: boolean };
+    const result = (await first.json()) as { cancelled: string[]; nextCursor: string | null };
     expect(result.cancelled).toHaveLength(3);
-    expect(result.more).toBe(false);
+    expect(result.nextCursor).toBeNull();
     for (const id of result.cancelled) expect(await statusOf(id, hoarder)).toBe("CANCELLED");
-    expect(await again.json()).toEqual({ cancelled: [], more: false });
+    expect(await again.json()).toEqual({ cancelled: [], nextCursor: null });
     expect(await stockOf(product.id)).toBe(18);
     expect(await statusOf(kept.id, other)).toBe("CONFIRMED");
     // The hoarder's places came back too.

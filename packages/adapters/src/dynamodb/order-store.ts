@@ -2,6 +2,7 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   TransactionCanceledException,
+  TransactionConflictException,
 } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
@@ -180,7 +181,9 @@ export class DynamoOrderStore implements OrderStore {
       await dynamo(() => this.db.send(new PutCommand(this.allowancePut(customerId, allowance).Put)));
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      // Written meanwhile, or in one of the same customer's transactions right now: read it again.
+      if (error instanceof ConditionalCheckFailedException || error instanceof TransactionConflictException)
+        return false;
       throw error;
     }
   }

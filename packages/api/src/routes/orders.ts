@@ -135,8 +135,9 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
       useCase: "cancelCustomerOrders",
       summary: "Cancel a customer's open orders (admins)",
       description:
-        "Cancels the customer's PENDING and CONFIRMED orders, newest first, up to 50 per call, giving their " +
-        "stock back once. Call again while `more` is true; repeating it is safe.",
+        "Cancels the customer's PENDING and CONFIRMED orders, newest first, up to 50 per call (reading at most " +
+        "500 of their orders), giving their stock back once. Call again with `nextCursor` until it is null; " +
+        "repeating a call is safe.",
       security,
       use: [signedIn, adminOnly],
       request: { body: { schema: CancelCustomerOrdersBodySchema } },
@@ -150,6 +151,7 @@ export function orderRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middlewa
         403: errorResponse("Needs the admin role"),
       },
     },
-    async (c, { body }) => c.json(await cancelCustomerOrders(deps, c.get("user"), body.customerId)),
+    async (c, { body }) =>
+      c.json(await cancelCustomerOrders(deps, c.get("user"), body.customerId, body.cursor)),
   );
 }

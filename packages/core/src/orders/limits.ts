@@ -57,7 +57,10 @@ export function admitOrder(
       { ordersPerMinute: limits.ordersPerMinute },
     );
   }
-  const day = dayOf(order.createdAt);
+  // Never back to an earlier day: an instance whose clock is a little behind, just after 00:00 UTC, counts
+  // on the day already begun rather than wiping its counts.
+  const ordered = dayOf(order.createdAt);
+  const day = current && current.day > ordered ? current.day : ordered;
   const sameDay = current?.day === day;
   const openOrders = (sameDay ? current.openOrders : 0) + 1;
   if (openOrders > limits.openOrdersPerDay) {

@@ -83,6 +83,9 @@ export const CancelCustomerOrdersBodySchema = z.lazy(() =>
       customerId: z
         .string()
         .check(z.minLength(1), z.maxLength(128), z.describe("The customer's `sub`, as orders carry it")),
+      cursor: z.optional(
+        z.string().check(z.minLength(1), z.maxLength(1024), z.describe("The `nextCursor` of the last call")),
+      ),
     })
     .check(z.meta({ id: "CancelCustomerOrdersBody" })),
 );
@@ -92,7 +95,9 @@ export const CancelCustomerOrdersResultSchema = z.lazy(() =>
   z
     .object({
       cancelled: z.array(z.uuid()).check(z.describe("Ids of the orders this call cancelled")),
-      more: z.boolean().check(z.describe("The customer may have more open orders: call again")),
+      nextCursor: z.nullable(
+        z.string().check(z.describe("Not null: older orders remain to be looked at; call again with it")),
+      ),
     })
     .check(z.meta({ id: "CancelCustomerOrdersResult" })),
 );

@@ -1,7 +1,7 @@
 import { requireAdmin, type UserPrincipal } from "../auth/principal.ts";
 import type { CatalogStore } from "../catalog/ports.ts";
 import type { CursorCodec } from "../shared/cursor.ts";
-import { NotFoundError } from "../shared/errors.ts";
+import { InvalidCursorError, NotFoundError } from "../shared/errors.ts";
 import { idempotencyToken } from "../shared/idempotency.ts";
 import { isUuid } from "../shared/ids.ts";
 import { paginate } from "../shared/pagination.ts";
@@ -101,10 +101,15 @@ export async function placeOrder(
  * cannot write (the same customer's requests kept winning), the counts stay high until the day ends.
  */
 async function releaseAllowance(deps: Pick<OrderDeps, "orders">, order: Order): Promise<void> {
-  for (let attempt = 0; attempt < ALLOWANCE_ATTEMPTS; attempt++) {
-    const next = releaseOrder(await deps.orders.getAllowance(order.customerId), order);
-    if (!next || (await deps.orders.saveAllowance(order.customerId, next))) return;
-    await pause(attempt + 1);
+  try {
+    for (let attempt = 0; attempt < ALLOWANCE_ATTEMPTS; attempt++) {
+      const next = releaseOrder(await deps.orders.getAllowance(order.customerId), order);
+      if (!next || (await deps.orders.saveAllowance(order.customerId, next))) return;
+      await pause(attempt + 1);
+    }
+  } catch {
+    // The order's change is committed; a failed give-back must not make it look failed (a retry would find
+    // it done and give nothing back either). The counts stay high until the day ends: the safe side.
   }
 }
 
@@ -175,36 +180,55 @@ export async function reserveStock(
   return outcome;
 }
 
-/** At most this many orders per bulk cancel request (each is a transaction); `more` says to ask again. */
+/** At most this many orders per bulk cancel request (each is a transaction); `nextCursor` says to ask again. */
 export const BULK_CANCEL_MAX = 50;
+/** At most this many of the customer's orders are read per request, open or not. */
+const BULK_CANCEL_SCAN = 500;
 const BULK_CANCEL_PARALLEL = 10;
 
 /**
  * Cancels a customer's open orders (PENDING or CONFIRMED), newest first, up to BULK_CANCEL_MAX per call
- * (admins only): for an account that reserved stock it should not have. Safe to repeat until `more` is false.
+ * (admins only): for an account that reserved stock it should not have. Each call goes on from where the
+ * last stopped (`cursor`, the `nextCursor` it answered) until `nextCursor` is null; repeating one is safe.
  */
 export async function cancelCustomerOrders(
-  deps: Pick<OrderDeps, "orders" | "clock">,
+  deps: Pick<OrderDeps, "orders" | "clock" | "cursors">,
   admin: UserPrincipal,
   customerId: string,
-): Promise<{ cancelled: string[]; more: boolean }> {
+  cursor?: string,
+): Promise<{ cancelled: string[]; nextCursor: string | null }> {
   requireAdmin(admin);
-  const open: Order[] = [];
+  const listing = `orders:bulk-cancel:${customerId}`;
   let before: string | undefined;
-  let more = false;
-  // Cancelled and rejected orders are passed over; a page of them is 100 reads' worth at most.
-  for (let page = 0; page < 5 && open.length < BULK_CANCEL_MAX; page++) {
-    const orders = await deps.orders.listByCustomer(customerId, 100, before);
-    open.push(...orders.filter((o) => o.status === "PENDING" || o.status === "CONFIRMED"));
-    before = orders.at(-1)?.id;
-    more = orders.length === 100;
-    if (!more) break;
+  if (cursor !== undefined) {
+    const position = deps.cursors.decode(listing, cursor).before;
+    if (typeof position !== "string" || !isUuid(position)) throw new InvalidCursorError();
+    before = position;
   }
-  more ||= open.length > BULK_CANCEL_MAX;
-  const chosen = open.slice(0, BULK_CANCEL_MAX);
+  const open: Order[] = [];
+  let scanned = 0;
+  let exhausted = false;
+  // Newest first; cancelled and rejected orders are passed over, at most BULK_CANCEL_SCAN read in all.
+  while (open.length < BULK_CANCEL_MAX && scanned < BULK_CANCEL_SCAN) {
+    const page = await deps.orders.listByCustomer(customerId, 100, before);
+    let full = false;
+    for (const order of page) {
+      if (open.length >= BULK_CANCEL_MAX) {
+        full = true;
+        break;
+      }
+      scanned++;
+      before = order.id;
+      if (order.status === "PENDING" || order.status === "CONFIRMED") open.push(order);
+    }
+    if (!full && page.length < 100) {
+      exhausted = true;
+      break;
+    }
+  }
   const cancelled: string[] = [];
-  for (let i = 0; i < chosen.length; i += BULK_CANCEL_PARALLEL) {
-    const batch = chosen.slice(i, i + BULK_CANCEL_PARALLEL);
+  for (let i = 0; i < open.length; i += BULK_CANCEL_PARALLEL) {
+    const batch = open.slice(i, i + BULK_CANCEL_PARALLEL);
     const results = await Promise.allSettled(batch.map((order) => cancelOrder(deps, admin, order.id)));
     results.forEach((result, j) => {
       if (result.status === "fulfilled" && result.value.status === "CANCELLED")
@@ -214,5 +238,6 @@ export async function cancelCustomerOrders(
         throw result.reason;
     });
   }
-  return { cancelled, more };
+  const nextCursor = exhausted || before === undefined ? null : deps.cursors.encode(listing, { before });
+  return { cancelled, nextCursor };
 }
