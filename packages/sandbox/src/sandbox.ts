@@ -51,7 +51,13 @@ import {
   type SupervisedDynamoDbLocal,
   superviseDynamoDbLocal,
 } from "./dynamodb/index.ts";
-import { type AsyncInvoker, startAsyncInvoker } from "./events/async-invoker.ts";
+import {
+  type AsyncInvoker,
+  EVENTS_PATH,
+  listAsyncFailures,
+  redriveAsyncFailures,
+  startAsyncInvoker,
+} from "./events/async-invoker.ts";
 import { SandboxHome } from "./home.ts";
 import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandboxRoutes } from "./issuer.ts";
 import { MetricsCollector } from "./metrics-collector.ts";
@@ -341,9 +347,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         processor,
         imageTelemetry,
       );
+      const eventsDir = home.dir
+        ? join(home.dir, "events")
+        : join(tmpdir(), `meridian-events-${process.pid}`);
       const events = startAsyncInvoker<S3Event>({
         name: SERVICE.imageProcessor,
-        stateDir: home.dir ? join(home.dir, "events") : join(tmpdir(), `meridian-events-${process.pid}`),
+        stateDir: eventsDir,
         handler: (event) => handler(event),
         retryDelaysMs: options.imageRetryDelaysMs,
         onAttempt: ({ requestId, attempt, error }) => {
@@ -351,6 +360,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         },
       });
       imageEvents = events;
+      // The on-failure destination, for `npm run dlq -- list|redrive --name image-processor`: redriven here,
+      // where the processor is wired to this sandbox's store and tables.
+      const failed = `${EVENTS_PATH}/${SERVICE.imageProcessor}`;
+      local.get(failed, (c) => c.json(listAsyncFailures(eventsDir, SERVICE.imageProcessor)));
+      local.post(`${failed}/redrive`, async (c) =>
+        c.json(
+          await redriveAsyncFailures<S3Event>(eventsDir, SERVICE.imageProcessor, (event) => handler(event)),
+        ),
+      );
       // S3's event notification: one invocation per object, as S3 sends them to Lambda.
       s3Store.onObjectCreated((record) => {
         if (record.s3.object.key.startsWith("products/") && record.s3.object.key.includes("/uploads/"))

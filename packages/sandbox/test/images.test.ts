@@ -236,6 +236,18 @@ describe("product images in the sandbox", () => {
     });
   });
 
+  it("lists and redrives the image processor's on-failure destination (empty when nothing failed)", async () => {
+    // Act
+    const listed = await fetch(`${sandbox.url}/_sandbox/events/image-processor`);
+    const redriven = await fetch(`${sandbox.url}/_sandbox/events/image-processor/redrive`, {
+      method: "POST",
+    });
+
+    // Assess
+    expect([listed.status, await listed.json()]).toEqual([200, []]);
+    expect(await redriven.json()).toEqual({ redriven: 0, stillFailing: 0 });
+  });
+
   it("gives upload fields to admins only, refuses a type it does not take, and the 11th image gets 409", async () => {
     // Prepare
     const product = await newProduct();

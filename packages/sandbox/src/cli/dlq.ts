@@ -1,18 +1,24 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { S3Event } from "aws-lambda";
+import { EVENTS_PATH, listAsyncFailures } from "../events/async-invoker.ts";
 import { readRunningSandbox } from "../running.ts";
 import { dlqNames, listDlq, redriveDlq, type StreamFailureRecord } from "../streams/destination.ts";
 import { type StreamHandlerLoader, streamHandlers } from "../streams/registry.ts";
 
-const USAGE = `Usage: npm run dlq -- <command> [--name <mapping>] [--json]
+const USAGE = `Usage: npm run dlq -- <command> [--name <mapping>|image-processor] [--json]
 
-The local on-failure destination of the sandbox's stream mappings: batches that kept failing or grew
-too old, stored in <MERIDIAN_HOME>/streams/<mapping>.dlq.jsonl (MERIDIAN_HOME defaults to .meridian).
+The sandbox's local on-failure destinations: stream batches that kept failing or grew too old, in
+<MERIDIAN_HOME>/streams/<mapping>.dlq.jsonl, and the image processor's S3 events that failed three times
+(Lambda's asynchronous invocation), in <MERIDIAN_HOME>/events/image-processor.failed.jsonl
+(MERIDIAN_HOME defaults to .meridian).
 
 Commands:
-  list      show the failed batches (every mapping, or --name <mapping>)
-  redrive   invoke the mapping's handler again with each batch's records, against the running
-            sandbox's DynamoDB; batches that now succeed are removed, the others stay`;
+  list      show the failed batches and events (all, or --name <mapping> / --name image-processor)
+  redrive   invoke the handler again with each entry, against the running sandbox; entries that now
+            succeed are removed, the others stay`;
+
+const IMAGE_PROCESSOR = "image-processor";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -31,18 +37,52 @@ function summary(entry: StreamFailureRecord) {
   };
 }
 
-function list(dir: string, names: string[], json: boolean): number {
-  const rows = names.flatMap((name) =>
-    listDlq(dir, name).map((entry) => ({ mapping: name, ...summary(entry) })),
-  );
+function list(dir: string, names: string[], json: boolean, eventsDir: string): number {
+  const streamRows = names
+    .filter((name) => name !== IMAGE_PROCESSOR)
+    .flatMap((name) => listDlq(dir, name).map((entry) => ({ mapping: name, ...summary(entry) })));
+  const eventRows = names.includes(IMAGE_PROCESSOR)
+    ? listAsyncFailures<S3Event>(eventsDir, IMAGE_PROCESSOR).map((entry) => ({
+        mapping: IMAGE_PROCESSOR,
+        id: entry.requestContext.requestId,
+        when: entry.timestamp,
+        condition: entry.requestContext.condition,
+        invokes: entry.requestContext.approximateInvokeCount,
+        records: entry.requestPayload.Records?.length ?? 0,
+        keys: (entry.requestPayload.Records ?? []).map((r) => r.s3.object.key).join(" "),
+        error: entry.responsePayload.errorMessage,
+      }))
+    : [];
+  const rows = [...streamRows, ...eventRows];
   if (json) console.log(JSON.stringify(rows));
-  else if (rows.length === 0) console.log(`No failed stream batches under ${dir}/.`);
+  else if (rows.length === 0)
+    console.log(`No failed stream batches or events under ${dir}/ or ${eventsDir}/.`);
   else console.table(rows);
   return 0;
 }
 
+/** The image processor's events are redriven by the running sandbox, where the processor is wired. */
+async function redriveEvents(home: string, eventsDir: string, json: boolean): Promise<number> {
+  if (listAsyncFailures(eventsDir, IMAGE_PROCESSOR).length === 0) {
+    console.log(`Nothing to redrive under ${eventsDir}/.`);
+    return 0;
+  }
+  const sandbox = readRunningSandbox(home);
+  if (!sandbox)
+    throw new CliError(`No running sandbox found under ${home}/: start the sandbox first (\`npm start\`).`);
+  const res = await fetch(`${sandbox.url}${EVENTS_PATH}/${IMAGE_PROCESSOR}/redrive`, {
+    method: "POST",
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (!res.ok) throw new CliError(`The sandbox answered ${res.status} to the redrive`);
+  const result = (await res.json()) as { redriven: number; stillFailing: number };
+  if (json) console.log(JSON.stringify([{ mapping: IMAGE_PROCESSOR, ...result }]));
+  else console.log(`${IMAGE_PROCESSOR}: ${result.redriven} redriven, ${result.stillFailing} still failing`);
+  return result.stillFailing > 0 ? 1 : 0;
+}
+
 async function redrive(home: string, dir: string, names: string[], json: boolean): Promise<number> {
-  const pending = names.filter((name) => listDlq(dir, name).length > 0);
+  const pending = names.filter((name) => name !== IMAGE_PROCESSOR && listDlq(dir, name).length > 0);
   if (pending.length === 0) {
     console.log(`Nothing to redrive under ${dir}/.`);
     return 0;
@@ -99,12 +139,20 @@ async function main(): Promise<number> {
   }
   const home = process.env.MERIDIAN_HOME ?? ".meridian";
   const dir = join(home, "streams");
-  const names = values.name ? [values.name] : dlqNames(dir);
+  const eventsDir = join(home, "events");
+  const names = values.name ? [values.name] : [...dlqNames(dir), IMAGE_PROCESSOR];
   switch (command) {
     case "list":
-      return list(dir, names, values.json ?? false);
-    case "redrive":
-      return redrive(home, dir, names, values.json ?? false);
+      return list(dir, names, values.json ?? false, eventsDir);
+    case "redrive": {
+      const streams = names.some((name) => name !== IMAGE_PROCESSOR)
+        ? await redrive(home, dir, names, values.json ?? false)
+        : 0;
+      const events = names.includes(IMAGE_PROCESSOR)
+        ? await redriveEvents(home, eventsDir, values.json ?? false)
+        : 0;
+      return Math.max(streams, events);
+    }
     default:
       throw new CliError(`Unknown command "${command}".\n\n${USAGE}`);
   }

@@ -43,6 +43,9 @@ export interface AsyncInvoker<E> {
   stop(): Promise<void>;
 }
 
+/** Where the sandbox lists and redrives the on-failure destinations of its asynchronous invocations. */
+export const EVENTS_PATH = "/_sandbox/events";
+
 export const asyncDestinationPath = (stateDir: string, name: string) =>
   join(stateDir, `${name}.failed.jsonl`);
 
