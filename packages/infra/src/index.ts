@@ -4,6 +4,8 @@ export * from "./config/naming.ts";
 export * from "./config/stages.ts";
 export * from "./constructs/meridian-function.ts";
 export * from "./front-doors/index.ts";
+export * from "./images/image-processor.ts";
+export * from "./images/product-images.ts";
 export * from "./meridian-app.ts";
 export * from "./observability/alarms.ts";
 export * from "./observability/alerts.ts";

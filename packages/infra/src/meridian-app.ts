@@ -20,7 +20,7 @@ export function addStage(app: App, stage: StageConfig): RegionStacks[] {
     const stateful = new StatefulStack(app, stackId(stage.name, "stateful", region), {
       ...common,
       stackName: stackName(stage.name, "stateful"),
-      description: `Meridian ${stage.name} (${region}): tables, app secret, user pool`,
+      description: `Meridian ${stage.name} (${region}): tables, app secret, user pool, images bucket and CDN`,
       stage,
     });
     const stateless = new StatelessStack(app, stackId(stage.name, "stateless", region), {
@@ -36,10 +36,11 @@ export function addStage(app: App, stage: StageConfig): RegionStacks[] {
         orders: stateful.orders,
       },
       appSecret: stateful.appSecret,
+      imagesUrl: stateful.images.publicUrl,
       jwt: { issuer: stateful.userPool.userPoolProviderUrl, audience: stateful.webClient.userPoolClientId },
     });
     // Deployed after (and destroyed before) the state it reads.
-    stateless.addStackDependency(stateful, "reads its tables, app secret and user pool");
+    stateless.addStackDependency(stateful, "reads its tables, app secret, user pool and images bucket");
     for (const stack of [stateful, stateless]) {
       Tags.of(stack).add("meridian:stage", stage.name);
       Tags.of(stack).add("meridian:project", "meridian");

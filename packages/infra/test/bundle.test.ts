@@ -10,13 +10,28 @@ import type { Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { buildSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUILTINS_BY_REQUIRE, buildLambdaSync, functionEntry } from "../src/bundling/lambda-bundle.ts";
+import {
+  BUILTINS_BY_REQUIRE,
+  buildLambdaSync,
+  functionEntry,
+  LAMBDA_FUNCTIONS,
+} from "../src/bundling/lambda-bundle.ts";
+import { NATIVE_PLATFORM_CONTEXT } from "../src/constructs/meridian-function.ts";
 import { synthStage } from "./helpers.ts";
+
+/**
+ * This machine's platform, whose binaries the image processor's asset ships here so that the test can run it
+ * (a deployed one ships linux-arm64's: native-packages.test.ts).
+ */
+const HOST_PLATFORM = `${process.platform}-${process.arch}`;
 
 /** The stage synthesized with bundling, once for the whole file (bundling every function is the slow part). */
 let bundledStage: ReturnType<typeof synthStage> | undefined;
 function bundled(): ReturnType<typeof synthStage> {
-  bundledStage ??= synthStage({}, { checks: false, bundle: true });
+  bundledStage ??= synthStage(
+    {},
+    { checks: false, bundle: true, context: { [NATIVE_PLATFORM_CONTEXT]: HOST_PLATFORM } },
+  );
   return bundledStage;
 }
 
@@ -369,10 +384,111 @@ describe("a synth that skips bundling (unit tests)", () => {
         .filter((asset) => asset.source.packaging === "zip")
         .map((asset) => asset.source.path);
     });
-    expect(sources.sort()).toEqual(
-      (["http", "metrics-job", "order-stream", "pre-token"] as const).map((name) =>
-        dirname(functionEntry(name)),
+    expect(sources.sort()).toEqual([...LAMBDA_FUNCTIONS].sort().map((name) => dirname(functionEntry(name))));
+  });
+});
+
+/**
+ * Imports the image processor's bundle in a fresh Node process and hands it one S3 event; then loads the
+ * asset's own sharp and encodes an image with it, so the native addon and libvips come from the asset.
+ */
+const INVOKE_PROCESSOR = `
+const { handler } = await import(process.argv[1]);
+await handler(JSON.parse(process.argv[2]), { awsRequestId: "lambda-3" });
+const { createRequire } = await import("node:module");
+const sharp = createRequire(process.argv[1])("sharp");
+const webp = await sharp({ create: { width: 4, height: 3, channels: 3, background: "#c00" } }).webp().toBuffer();
+const meta = await sharp(webp).metadata();
+process.stdout.write("RESULT " + JSON.stringify({ format: meta.format, width: meta.width, sharp: sharp.versions.sharp }));
+`;
+
+describe("the bundled image processor", () => {
+  let dir = "";
+  beforeAll(() => {
+    dir = assetDir(bundled().stateless, /checks uploaded product images/);
+  });
+
+  it("leaves sharp external and ships it with its dependencies and this platform's binaries beside index.mjs, and nothing else", () => {
+    // Act
+    const files = filesIn(dir);
+    const packages = [
+      ...new Set(
+        files
+          .filter((f) => f.startsWith("node_modules/") && f.endsWith("/package.json"))
+          .map((f) => f.slice("node_modules/".length, -"/package.json".length))
+          // sharp's own dist/ and lib/ hold no package.json; the scoped packages are two segments.
+          .filter((name) => !name.includes("/") || (name.startsWith("@") && name.split("/").length === 2)),
       ),
+    ].sort();
+    const source = readFileSync(join(dir, "index.mjs"), "utf8");
+
+    // Assess
+    expect(packages).toEqual(
+      [
+        "@img/colour",
+        `@img/sharp-${HOST_PLATFORM}`,
+        `@img/sharp-libvips-${HOST_PLATFORM}`,
+        "detect-libc",
+        "semver",
+        "sharp",
+      ].sort(),
     );
+    expect(
+      files.filter((f) => !f.startsWith("node_modules/") && !/^(index|chunks\/[\w-]+)\.mjs(\.map)?$/.test(f)),
+    ).toEqual([]);
+    expect(source).toMatch(/from\s*"sharp"/);
+    // No output of esbuild holds sharp's code: it is only in node_modules.
+    const bundledSources = files
+      .filter((f) => !f.startsWith("node_modules/") && f.endsWith(".mjs.map"))
+      .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), "utf8")) as { sources: string[] }).sources);
+    expect(bundledSources.length).toBeGreaterThan(0);
+    expect(bundledSources.filter((source) => /node_modules\/(sharp|@img)\//.test(source))).toEqual([]);
+    expect(files.some((f) => f.endsWith(".node"))).toBe(true);
+    expect(files.filter((f) => f.includes("/.bin/"))).toEqual([]);
+  });
+
+  it("starts from the asset alone, skips an event for a key that is no upload, and its sharp encodes with the shipped libvips", () => {
+    // Arrange: an S3 ObjectCreated event for one of the processor's own renditions.
+    const event = {
+      Records: [
+        {
+          eventSource: "aws:s3",
+          eventName: "ObjectCreated:Put",
+          s3: {
+            bucket: { name: "meridian-test-img-123456789012-eu-west-1" },
+            object: { key: "products/p-1/images/i-1/w320.webp", size: 1234 },
+          },
+        },
+      ],
+    };
+
+    // Act: outside the repository, so no node_modules but the asset's own can be found.
+    const run = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", INVOKE_PROCESSOR, join(dir, "index.mjs"), JSON.stringify(event)],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        timeout: 20_000,
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: "eu-west-1",
+          IMAGES_BUCKET: "meridian-test-img-123456789012-eu-west-1",
+          IMAGES_PUBLIC_URL: "https://d111111abcdef8.cloudfront.net",
+          TABLE_CATALOG: "meridian-test-catalog",
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        },
+      },
+    );
+
+    // Assess
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: "" });
+    const at = run.stdout.lastIndexOf("RESULT ");
+    expect(run.stdout.slice(0, at)).toMatch(/"message":"upload processed".*"outcome":"SKIPPED"/);
+    expect(JSON.parse(run.stdout.slice(at + "RESULT ".length))).toEqual({
+      format: "webp",
+      width: 4,
+      sharp: JSON.parse(readFileSync(join(dir, "node_modules/sharp/package.json"), "utf8")).version,
+    });
   });
 });

@@ -41,10 +41,14 @@ describe("security gates (cdk-nag AwsSolutions + Control Tower rules via cfn-gua
     expect(off?.reason).toMatch(/turns the WAF web ACL off/);
   });
 
-  it("acknowledges only the '*' resources AWS requires (X-Ray, ListStreams), nothing else of IAM5", () => {
+  it("acknowledges only the '*' resources AWS requires (X-Ray, ListStreams) and the images bucket's key patterns, nothing else of IAM5", () => {
+    // The images bucket's object keys carry ids: a key pattern per grant, each acknowledged as such.
+    const bucket = "arn:aws:s3:::meridian-test-img-<AWS::AccountId>-eu-west-1";
+    const keyPattern = (a: { rule: string }) =>
+      a.rule.startsWith(`AwsSolutions::AwsSolutions-IAM5[Resource::${bucket}/`);
     // Tracing on: X-Ray on every function's role, plus the stream poller's ListStreams.
-    const traced = validate(synthStage({ tracing: true }).app).acknowledged.filter((a) =>
-      a.rule.includes("IAM5"),
+    const traced = validate(synthStage({ tracing: true }).app).acknowledged.filter(
+      (a) => a.rule.includes("IAM5") && !keyPattern(a),
     );
     expect(traced.length).toBeGreaterThanOrEqual(3);
     for (const ack of traced) {
@@ -52,12 +56,21 @@ describe("security gates (cdk-nag AwsSolutions + Control Tower rules via cfn-gua
       expect(ack.reason).toMatch(/X-Ray/);
     }
 
-    // Tracing off: only ListStreams is left.
-    const untraced = validate(synthStage({ tracing: false }).app).acknowledged.filter((a) =>
+    // Tracing off: only ListStreams is left, besides the key patterns: the HTTP function's uploads (PutObject)
+    // and products/* (DeleteObject), the processor's uploads (Get, Delete) and renditions (Put, Delete).
+    const all = validate(synthStage({ tracing: false }).app).acknowledged.filter((a) =>
       a.rule.includes("IAM5"),
     );
+    const untraced = all.filter((a) => !keyPattern(a));
     expect(untraced.map((a) => a.rule)).toEqual(["AwsSolutions::AwsSolutions-IAM5[Resource::*]"]);
     expect(untraced[0]?.reason).toMatch(/ListStreams/);
+    const patterns = all.filter(keyPattern);
+    expect(
+      patterns.map((a) => a.rule.slice(`AwsSolutions::AwsSolutions-IAM5[Resource::${bucket}`.length)).sort(),
+    ).toEqual(
+      ["/products/*/uploads/*]", "/products/*]", "/products/*/uploads/*]", "/products/*/images/*]"].sort(),
+    );
+    for (const ack of patterns) expect(ack.reason).toMatch(/key pattern of one bucket/);
   });
 
   it("fails synthesis on a finding nobody acknowledged", () => {

@@ -3,6 +3,7 @@ import { SERVICE } from "@meridian/core";
 import {
   type EnvironmentContract,
   httpEnvironment,
+  imageProcessorEnvironment,
   metricsJobEnvironment,
   orderStreamEnvironment,
   PRE_TOKEN_SERVICE,
@@ -18,7 +19,11 @@ const contracts: Record<string, EnvironmentContract<unknown, ZodMiniObject, obje
   [SERVICE.orderStream]: orderStreamEnvironment,
   [SERVICE.metricsJob]: metricsJobEnvironment,
   [PRE_TOKEN_SERVICE]: preTokenEnvironment,
+  [SERVICE.imageProcessor]: imageProcessorEnvironment,
 };
+
+/** What CloudFormation puts for the account (AWS::AccountId) in a name built from it. */
+const ACCOUNT = "123456789012";
 
 /** Set on every function for Powertools, read by no loader of ours. */
 const NOT_OURS = new Set(["POWERTOOLS_SERVICE_NAME"]);
@@ -32,6 +37,15 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
  */
 function standIn(value: unknown, own: Resources, stateful: Resources): string {
   if (typeof value === "string") return value;
+  // A name or URL built from parts (the images bucket's name, the CDN's https:// URL).
+  const join = (value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+  if (join) {
+    return join[1]
+      .map((part) =>
+        (part as { Ref?: string }).Ref === "AWS::AccountId" ? ACCOUNT : standIn(part, own, stateful),
+      )
+      .join(join[0]);
+  }
   const json = JSON.stringify(value);
   const target = referenceOf(value, own, stateful);
   if (!target) throw new Error(`no stand-in for ${json}`);
@@ -46,6 +60,8 @@ function standIn(value: unknown, own: Resources, stateful: Resources): string {
       return "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_StandIn";
     case "AWS::Cognito::UserPoolClient Ref":
       return "26charactersappclientid000";
+    case "AWS::CloudFront::Distribution DomainName":
+      return "d111111abcdef8.cloudfront.net";
     default:
       throw new Error(`no stand-in for ${kind} (${json})`);
   }
@@ -99,16 +115,22 @@ function synthesizedFunctions(overrides: object): SynthesizedFunction[] {
   const stateful = templates.stateful.toJSON().Resources as Resources;
   return [templates.stateful, templates.stateless].flatMap((template) => {
     const own = template.toJSON().Resources as Resources;
-    return Object.entries(template.findResources("AWS::Lambda::Function")).map(([id, fn]) => {
-      const variables: Record<string, unknown> = fn.Properties.Environment?.Variables ?? {};
-      return {
-        id,
-        service: String(variables.POWERTOOLS_SERVICE_NAME),
-        env: Object.fromEntries(
-          Object.entries(variables).map(([name, value]) => [name, standIn(value, own, stateful)]),
-        ),
-      };
-    });
+    return (
+      Object.entries(template.findResources("AWS::Lambda::Function"))
+        // aws-cdk-lib's own function that writes the images bucket's notification configuration at deploy
+        // time reads no variable of ours (and has none).
+        .filter(([id, fn]) => !(id.startsWith("BucketNotificationsHandler") && !fn.Properties.Environment))
+        .map(([id, fn]) => {
+          const variables: Record<string, unknown> = fn.Properties.Environment?.Variables ?? {};
+          return {
+            id,
+            service: String(variables.POWERTOOLS_SERVICE_NAME),
+            env: Object.fromEntries(
+              Object.entries(variables).map(([name, value]) => [name, standIn(value, own, stateful)]),
+            ),
+          };
+        })
+    );
   });
 }
 
@@ -170,5 +192,26 @@ describe("the functions' configuration", () => {
     expect(http.appSecret).toEqual({ arn: expect.stringMatching(/^arn:aws:secretsmanager:/) });
     expect(http.jwt.issuer).toBe("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_StandIn");
     expect(metricsJob.intervalMs).toBe(600_000);
+  });
+
+  it("gives the HTTP function and the image processor the images bucket, and the processor the CDN's URL", () => {
+    // Act
+    const envOf = (service: string) => {
+      const fn = synthesizedFunctions({}).find((f) => f.service === service);
+      if (!fn) throw new Error(`no ${service} function`);
+      return fn.env;
+    };
+    const http = httpEnvironment.load(envOf(SERVICE.http));
+    const processor = imageProcessorEnvironment.load(envOf(SERVICE.imageProcessor));
+
+    // Assess: the bucket's name as the stateful stack gives it (config/naming.ts), in both.
+    const bucket = `meridian-test-img-${ACCOUNT}-eu-west-1`;
+    expect(http.images).toEqual({ bucket });
+    expect(processor.images).toEqual({ bucket, publicUrl: "https://d111111abcdef8.cloudfront.net" });
+    expect(processor.tables).toEqual({ catalog: "meridian-test-catalog" });
+    const stateful = templatesFor({}).stateful;
+    stateful.hasResourceProperties("AWS::S3::Bucket", {
+      BucketName: { "Fn::Join": ["", ["meridian-test-img-", { Ref: "AWS::AccountId" }, "-eu-west-1"]] },
+    });
   });
 });

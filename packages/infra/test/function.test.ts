@@ -27,10 +27,16 @@ function grantsOf(template: Template, fn: string): string[] {
   });
 }
 
-/** "*", or the logical id / stack output name a resource comes from, plus any literal suffix such as /index/x. */
+/**
+ * "*", or the logical id / stack output name a resource comes from, plus any literal suffix such as /index/x;
+ * the images bucket (named, not referenced: config/naming.ts) as `ImagesBucket` plus its key pattern.
+ */
 function simplify(resource: unknown): string {
   const json = JSON.stringify(resource);
   if (json === '"*"') return "*";
+  const images =
+    /:s3:::meridian-[a-z0-9-]+-img-",\{"Ref":"AWS::AccountId"\},"-[a-z]+-[a-z]+-\d(\/[^"]*)?"/.exec(json);
+  if (images) return `ImagesBucket${images[1] ?? ""}`;
   const output = /"OutputName":"PublishOutput(?:FnGetAtt|Ref)([A-Za-z]+?)[0-9A-F]{8}/.exec(json)?.[1];
   const getAtt = /"Fn::GetAtt":\["([A-Za-z]+?)[0-9A-F]{8}/.exec(json)?.[1];
   const suffix = /"(\/index\/[^"]+)"/.exec(json)?.[1] ?? "";
@@ -38,7 +44,24 @@ function simplify(resource: unknown): string {
 }
 
 const XRAY = ["xray:PutTelemetryRecords on *", "xray:PutTraceSegments on *"];
-const FUNCTIONS = ["Http", "OrderStream", "MetricsJob"] as const;
+const FUNCTIONS = ["Http", "OrderStream", "MetricsJob", "ImageProcessor"] as const;
+
+/**
+ * The project's functions (MeridianFunction sets POWERTOOLS_SERVICE_NAME), not the one aws-cdk-lib adds to
+ * write the images bucket's notification configuration at deploy time.
+ */
+function ourFunctions(template: Template): Array<{ Properties: Record<string, unknown> }> {
+  return Object.values(
+    template.findResources("AWS::Lambda::Function") as Record<
+      string,
+      { Properties: Record<string, unknown> }
+    >,
+  ).filter(
+    (fn) =>
+      (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
+        ?.POWERTOOLS_SERVICE_NAME !== undefined,
+  );
+}
 
 /** Tracing is off outside prod by default; these tests turn it on to see its grants next to the others. */
 const traced = { tracing: true } as const;
@@ -62,6 +85,7 @@ describe("the functions", () => {
     const standIns: Record<string, string> = {
       APP_SECRET_ARN: "arn:aws:secretsmanager:x",
       JWT_ISSUER: "https://issuer.test",
+      IMAGES_BUCKET: "meridian-test-img-123456789012-eu-west-1",
     };
     const env = Object.fromEntries(
       Object.entries(variables).map(([name, value]) => [
@@ -87,14 +111,17 @@ describe("the functions", () => {
     }).stateless;
 
     // Assess
-    template.resourceCountIs("AWS::Lambda::Function", 3);
-    template.allResourcesProperties("AWS::Lambda::Function", {
-      Runtime: "nodejs24.x",
-      Architectures: ["arm64"],
-      Handler: "index.handler",
-      TracingConfig: { Mode: "Active" },
-      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp("Logs") } },
-    });
+    const functions = ourFunctions(template);
+    expect(functions).toHaveLength(4);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: "nodejs24.x",
+        Architectures: ["arm64"],
+        Handler: "index.handler",
+        TracingConfig: { Mode: "Active" },
+        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
+      });
+    }
     template.hasResourceProperties("AWS::Lambda::Function", {
       Description: Match.stringLikeRegexp("HTTP API"),
       MemorySize: 512,
@@ -148,7 +175,7 @@ describe("the functions", () => {
     const retention = Object.values(template.findResources("AWS::Logs::LogGroup")).map(
       (g) => g.Properties.RetentionInDays,
     );
-    expect(retention).toEqual([30, 30, 30, 30]); // three functions + the access logs
+    expect(retention).toEqual([30, 30, 30, 30, 30]); // four functions + the access logs
   });
 
   it("HTTP: exactly the actions it uses, on exactly the resources it uses; '*' only for X-Ray", () => {
@@ -166,6 +193,7 @@ describe("the functions", () => {
         "dynamodb:GetItem on Catalog",
         "dynamodb:BatchGetItem on Catalog",
         "dynamodb:UpdateItem on Catalog",
+        "dynamodb:DeleteItem on Catalog",
         "dynamodb:Query on Catalog/index/byKind",
         "dynamodb:PutItem on Orders",
         "dynamodb:GetItem on Orders",
@@ -173,6 +201,9 @@ describe("the functions", () => {
         "dynamodb:Query on Orders/index/byCustomer",
         "dynamodb:Query on Orders/index/byStatus",
         "secretsmanager:GetSecretValue on AppSecret",
+        "s3:PutObject on ImagesBucket/products/*/uploads/*",
+        "s3:DeleteObject on ImagesBucket/products/*",
+        "s3:ListBucket on ImagesBucket",
       ].sort(),
     );
   });
@@ -255,20 +286,21 @@ describe("the functions", () => {
 
   it("traces in prod by default and nowhere else unless the stage says so", () => {
     const prod = { kind: "prod", removalPolicy: "retain", logRetentionDays: 365 } as const;
-    templatesFor(prod).stateless.allResourcesProperties("AWS::Lambda::Function", {
-      TracingConfig: { Mode: "Active" },
-    });
-    templatesFor({}).stateless.allResourcesProperties("AWS::Lambda::Function", {
-      TracingConfig: Match.absent(),
-    });
+    for (const fn of ourFunctions(templatesFor(prod).stateless)) {
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: "Active" });
+    }
+    for (const fn of ourFunctions(templatesFor({}).stateless)) {
+      expect(fn.Properties.TracingConfig).toBeUndefined();
+    }
   });
 
   it("drops tracing and every X-Ray grant when the stage turns tracing off", () => {
     const template = templatesFor({ tracing: false }).stateless;
-    template.allResourcesProperties("AWS::Lambda::Function", {
-      TracingConfig: Match.absent(),
-      Environment: { Variables: Match.objectLike({ TRACING_ENABLED: "false" }) },
-    });
+    expect(ourFunctions(template)).toHaveLength(4);
+    for (const fn of ourFunctions(template)) {
+      expect(fn.Properties.TracingConfig).toBeUndefined();
+      expect(fn.Properties).toMatchObject({ Environment: { Variables: { TRACING_ENABLED: "false" } } });
+    }
     for (const fn of FUNCTIONS) {
       const grants = grantsOf(template, fn);
       expect(grants.length).toBeGreaterThan(2);

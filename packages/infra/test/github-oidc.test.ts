@@ -79,6 +79,8 @@ function model(template: Template) {
         )
         .flatMap((p) => (resolve(p.Properties.PolicyDocument) as { Statement: Statement[] }).Statement);
       const managed = ((properties.ManagedPolicyArns as string[] | undefined) ?? []).flatMap((arn) => {
+        // AWS managed (aws-cdk-lib's bucket-notification handler has the basic execution role): not ours.
+        if (arn.startsWith("arn:aws:iam::aws:policy/")) return [];
         const policy = Object.values(resources).find(
           (p) =>
             p.Type === "AWS::IAM::ManagedPolicy" && arn.endsWith(`:policy/${p.Properties.ManagedPolicyName}`),
@@ -529,6 +531,10 @@ describe("GitHub OIDC roles: what they may do", () => {
       }
       for (const name of named("AWS::SQS::Queue", "QueueName")) {
         expect(can("sqs:CreateQueue", `arn:aws:sqs:${at}:${name}`)).toBe(true);
+      }
+      for (const name of named("AWS::S3::Bucket", "BucketName").filter(Boolean)) {
+        expect(can("s3:CreateBucket", `arn:aws:s3:::${name}`)).toBe(true);
+        expect(can("s3:PutObject", `arn:aws:s3:::${name}/products/p/uploads/i`)).toBe(true);
       }
       for (const name of named("AWS::SNS::Topic", "TopicName")) {
         expect(can("sns:CreateTopic", `arn:aws:sns:${at}:${name}`)).toBe(true);

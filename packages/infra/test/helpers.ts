@@ -11,13 +11,14 @@ const cdkJson = JSON.parse(readFileSync(new URL("../cdk.json", import.meta.url),
   context: Record<string, unknown>;
 };
 
-/** An App with the project's feature flags; bundling is skipped unless `bundle` is set. */
-export function testApp(options: { bundle?: boolean } = {}): App {
+/** An App with the project's feature flags (and `context`); bundling is skipped unless `bundle` is set. */
+export function testApp(options: { bundle?: boolean; context?: Record<string, unknown> } = {}): App {
   return new App({
     outdir: mkdtempSync(join(tmpdir(), "meridian-cdk-")),
     context: {
       ...cdkJson.context,
       ...(options.bundle ? {} : { "aws:cdk:bundling-stacks": [] }),
+      ...options.context,
     },
   });
 }
@@ -36,9 +37,13 @@ export function stageConfig(overrides: Partial<StageConfigInput> = {}): StageCon
 /** One stage in one region, synthesized with or without the security checks. */
 export function synthStage(
   overrides: Partial<StageConfigInput> = {},
-  options: { checks?: SecurityCheckOptions | false; bundle?: boolean } = {},
+  options: {
+    checks?: SecurityCheckOptions | false;
+    bundle?: boolean;
+    context?: Record<string, unknown>;
+  } = {},
 ): RegionStacks & { app: App; stage: StageConfig } {
-  const app = testApp({ bundle: options.bundle });
+  const app = testApp({ bundle: options.bundle, context: options.context });
   const stage = stageConfig(overrides);
   const [stacks] = addStage(app, stage);
   if (!stacks) throw new Error("addStage returned no stacks");

@@ -53,8 +53,11 @@ const metricStat = (namespace: string, metricName: string, dimensions: unknown[]
 
 const FUNCTIONS = { http: "Http", "order-stream": "OrderStream", "metrics-job": "MetricsJob" } as const;
 const TABLES = { epochs: "Epochs", "api-keys": "ApiKeys", catalog: "Catalog", orders: "Orders" } as const;
-/** 5xx + p99 + 3 functions × (errors + throttles) + iterator age + 2 DLQs + oldest pending + 4 tables. */
-const ALARM_COUNT = 16;
+/**
+ * 5xx + p99 + 3 functions × (errors + throttles) + iterator age + 3 DLQs (the image processor's on-failure
+ * queue among them) + the image processor's errors + oldest pending + 4 tables.
+ */
+const ALARM_COUNT = 18;
 
 describe("alert topic", () => {
   it("is encrypted with a rotating key CloudWatch may use, accepts TLS only, and mails the stage's addresses", () => {
@@ -253,6 +256,7 @@ describe("alarms shared by every front door", () => {
     for (const [name, queue] of [
       ["order-stream", "OrderStreamDlq"],
       ["metrics-job", "MetricsJobScheduleDlq"],
+      ["image-processor", "ImageProcessorFailures"],
     ] as const) {
       expect(alarm(t, `${name}-dlq`)).toMatchObject({
         Namespace: "AWS/SQS",
@@ -269,7 +273,24 @@ describe("alarms shared by every front door", () => {
     const onQueues = Object.values(t.findResources("AWS::CloudWatch::Alarm")).filter(
       (a) => a.Properties.Namespace === "AWS/SQS",
     );
-    expect(onQueues).toHaveLength(2);
+    expect(onQueues).toHaveLength(3);
+  });
+
+  it("the image processor: any failed invocation in a minute, an alarm of its own (not a lambda-* one)", () => {
+    const t = template();
+    expect(alarm(t, "image-processor-errors")).toMatchObject({
+      Namespace: "AWS/Lambda",
+      MetricName: "Errors",
+      Dimensions: [{ Name: "FunctionName", Value: ref("ImageProcessor") }],
+      Statistic: "Sum",
+      Period: 60,
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
+    const names = Object.values(t.findResources("AWS::CloudWatch::Alarm")).map((a) => a.Properties.AlarmName);
+    expect(names.filter((n) => String(n).includes("lambda-image-processor"))).toEqual([]);
   });
 
   it("oldest PENDING order from the metrics job, per job interval; silence counts as breaching", () => {
@@ -392,7 +413,7 @@ describe("dashboard", () => {
     for (const name of ["Errors", "Throttles", "Duration", "IteratorAge"]) {
       expect(text).toContain(`"AWS/Lambda","${name}"`);
     }
-    expect(text.match(/"AWS\/SQS","ApproximateNumberOfMessagesVisible"/g)).toHaveLength(2);
+    expect(text.match(/"AWS\/SQS","ApproximateNumberOfMessagesVisible"/g)).toHaveLength(3);
     for (const name of ["ReadThrottleEvents", "WriteThrottleEvents"]) {
       expect(text.match(new RegExp(`"AWS/DynamoDB","${name}"`, "g"))).toHaveLength(4);
     }

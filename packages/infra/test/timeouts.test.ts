@@ -28,6 +28,10 @@ describe("timeouts derived from the budgets", () => {
     expect(http * 1000).toBeGreaterThan(BUDGETS.http.requestMs);
     expect(timeoutOf(httpApi, /reserves stock/) * 1000).toBeGreaterThan(orderStreamWorstCaseMs());
     expect(timeoutOf(httpApi, /publishes data metrics/) * 1000).toBeGreaterThan(BUDGETS.metricsJob.runMs);
+    // The processor fails an event itself at its deadline, before Lambda would stop it.
+    expect(timeoutOf(httpApi, /checks uploaded product images/) * 1000).toBeGreaterThan(
+      BUDGETS.imageProcessor.eventMs,
+    );
     // The trigger answers (without the admin group) after its lookup's deadline, within what Cognito waits.
     const preToken = timeoutOf(templatesFor({}).stateful, /pre token generation/) * 1000;
     expect(preToken).toBeGreaterThan(BUDGETS.preToken.lookupMs);

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, buildSync, type Metafile, type Plugin } from "esbuild";
+import { type NativePackages, shipNativePackages } from "./native-packages.ts";
 
 /**
  * Node.js major version of the Lambda runtime: the esbuild target here and `FUNCTION_RUNTIME` in
@@ -15,8 +16,28 @@ import { type BuildOptions, build, buildSync, type Metafile, type Plugin } from 
 export const LAMBDA_NODE_MAJOR = 24;
 
 /** The project's functions: a folder each in `packages/functions/src` holding `handler.ts`. */
-export const LAMBDA_FUNCTIONS = ["http", "order-stream", "metrics-job", "pre-token"] as const;
+export const LAMBDA_FUNCTIONS = [
+  "http",
+  "order-stream",
+  "metrics-job",
+  "pre-token",
+  "image-processor",
+] as const;
 export type LambdaFunctionName = (typeof LAMBDA_FUNCTIONS)[number];
+
+/**
+ * The packages each function loads with a native addon: left external by esbuild and shipped, with the
+ * binaries of the function's platform, in a `node_modules` beside the bundle (bundling/native-packages.ts).
+ * The image processor's sharp (decision 0018).
+ */
+export const LAMBDA_NATIVE_PACKAGES: Partial<Record<LambdaFunctionName, readonly string[]>> = {
+  "image-processor": ["sharp"],
+};
+
+/** Where the native packages are resolved from: the package that depends on them (@meridian/adapters). */
+export function nativePackagesRoot(): string {
+  return createRequire(import.meta.url).resolve("@meridian/adapters");
+}
 
 /** Absolute path of a function's entry file, as the CDK app and the benchmarks bundle it. */
 export function functionEntry(name: LambdaFunctionName): string {
@@ -71,6 +92,11 @@ export interface LambdaBundleOptions {
   outdir: string;
   /** esbuild's working directory; metafile paths are relative to it. Default: the process's. */
   workingDir?: string;
+  /**
+   * Packages with native addons: external to the bundle, copied with their binaries for the platform into
+   * `<outdir>/node_modules` by `buildLambdaSync`/`buildLambda` (LAMBDA_NATIVE_PACKAGES).
+   */
+  native?: NativePackages;
 }
 
 /**
@@ -93,6 +119,7 @@ export function lambdaBuildOptions(options: LambdaBundleOptions): BuildOptions &
     entryPoints: { index: options.entry },
     outdir: options.outdir,
     bundle: true,
+    external: [...(options.native?.packages ?? [])],
     splitting: true,
     platform: "node",
     format: "esm",
@@ -131,7 +158,9 @@ export interface LambdaOutputFiles {
  */
 export function buildLambdaSync(options: LambdaBundleOptions): LambdaBuild {
   const buildOptions = lambdaBuildOptions(options);
-  return summarize(buildOptions, buildSync(buildOptions).metafile);
+  const built = summarize(buildOptions, buildSync(buildOptions).metafile);
+  if (options.native) shipNativePackages(dirname(built.entryFile), options.native);
+  return built;
 }
 
 /**
@@ -146,7 +175,9 @@ export async function buildLambda(
 ): Promise<LambdaBuild> {
   const { plugins = [], ...rest } = options;
   const buildOptions = lambdaBuildOptions(rest);
-  return summarize(buildOptions, (await build({ ...buildOptions, plugins })).metafile);
+  const built = summarize(buildOptions, (await build({ ...buildOptions, plugins })).metafile);
+  if (rest.native) shipNativePackages(dirname(built.entryFile), rest.native);
+  return built;
 }
 
 function summarize(buildOptions: BuildOptions & { metafile: true }, metafile: Metafile): LambdaBuild {

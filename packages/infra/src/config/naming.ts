@@ -13,6 +13,15 @@ export function stackName(stage: string, part: "stateful" | "stateless"): string
   return `meridian-${stage}-${part}`;
 }
 
+/**
+ * The images bucket's name, `meridian-<stage>-img-<account>-<region>` (at most 61 characters of S3's 63).
+ * Fixed, not generated: the stateless stack names it in IAM, in the function's environment and in the
+ * notification without a reference to the stateful stack, and S3 names are global, hence account and region.
+ */
+export function imagesBucketName(stage: string, account: string, region: string): string {
+  return `meridian-${stage}-img-${account}-${region}`;
+}
+
 export const GITHUB_OIDC_STACK_ID = "meridian-github-oidc";
 
 /** RETAIN in prod (the config refuses anything else there), DESTROY where the stage says so. */

@@ -27,6 +27,12 @@ export const FUNCTION_TIMEOUTS = {
    * lookup's deadline the code has already answered without the admin group.
    */
   preToken: seconds(BUDGETS.preToken.lookupMs + MARGIN_MS),
+  /**
+   * The event's deadline plus the margin: 47 s. Past `eventMs` the handler fails the invocation itself (a
+   * stalled S3 or DynamoDB call), and Lambda's asynchronous retries take over. S3 puts one record in each
+   * event, so one deadline is the whole invocation's.
+   */
+  imageProcessor: seconds(BUDGETS.imageProcessor.eventMs + MARGIN_MS),
 } as const;
 
 if (FUNCTION_TIMEOUTS.preToken.toMilliseconds() > COGNITO_TRIGGER_LIMIT_MS)

@@ -8,6 +8,7 @@ import {
   type Duration,
   type ILocalBundling,
   type RemovalPolicy,
+  Stack,
   Validations,
 } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
@@ -22,15 +23,30 @@ import {
   Tracing,
 } from "aws-cdk-lib/aws-lambda";
 import type { RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { buildLambdaSync, LAMBDA_HANDLER, LAMBDA_NODE_MAJOR } from "../bundling/lambda-bundle.ts";
+import {
+  buildLambdaSync,
+  LAMBDA_HANDLER,
+  LAMBDA_NODE_MAJOR,
+  nativePackagesRoot,
+} from "../bundling/lambda-bundle.ts";
+import { NATIVE_PLATFORMS, type NativePackages, type NativePlatform } from "../bundling/native-packages.ts";
 import type { LogLevel } from "../config/stages.ts";
 import { projectLogGroup } from "./log-group.ts";
 
 /** The Lambda runtime of `LAMBDA_NODE_MAJOR` (bundling/lambda-bundle.ts), which the bundle targets too. */
 export const FUNCTION_RUNTIME = nodeRuntime(LAMBDA_NODE_MAJOR);
 export const FUNCTION_ARCHITECTURE = Architecture.ARM_64;
+/** The platform whose prebuilt binaries a function's native packages ship with: its architecture's. */
+export const FUNCTION_NATIVE_PLATFORM: NativePlatform = "linux-arm64";
+
+/**
+ * Context key that ships another platform's binaries (`-c meridian:nativePlatform=linux-x64`): for tests that
+ * run a bundle on this x64 machine, never for a deploy, since Lambda runs the arm64 ones.
+ */
+export const NATIVE_PLATFORM_CONTEXT = "meridian:nativePlatform";
 
 function nodeRuntime(major: number): Runtime {
   const runtime = Runtime.ALL.find(
@@ -55,6 +71,19 @@ export type DynamoDbAction =
   | "dynamodb:BatchWriteItem"
   | "dynamodb:ConditionCheckItem";
 
+/** S3 object actions a function may be granted, each on key patterns of one bucket (`bindBucket`). */
+export type S3ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
+
+export interface BucketAccess {
+  /** Object actions, each on the key patterns listed (`products/*\/uploads/*`). */
+  objects: ReadonlyArray<{ actions: readonly S3ObjectAction[]; keys: readonly string[] }>;
+  /**
+   * s3:ListBucket on the bucket, only for listings whose prefix matches one of these patterns (the
+   * `s3:prefix` condition). Listing also turns a GetObject of a missing key into 404 instead of 403.
+   */
+  listPrefixes?: readonly string[];
+}
+
 export interface MeridianFunctionProps
   extends Omit<
     FunctionProps,
@@ -73,6 +102,11 @@ export interface MeridianFunctionProps
   service: string;
   /** `LOG_LEVEL` of the function's structured logger. */
   logLevel: LogLevel;
+  /**
+   * Packages with native addons the entry imports (LAMBDA_NATIVE_PACKAGES): external to the bundle and
+   * shipped beside it with the binaries of `FUNCTION_NATIVE_PLATFORM`.
+   */
+  nativePackages?: readonly string[];
 }
 
 /**
@@ -93,7 +127,20 @@ export interface MeridianFunctionProps
  */
 export class MeridianFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: MeridianFunctionProps) {
-    const { entry, logRetention, logRemovalPolicy, tracing, service, logLevel, environment, ...rest } = props;
+    const {
+      entry,
+      logRetention,
+      logRemovalPolicy,
+      tracing,
+      service,
+      logLevel,
+      environment,
+      nativePackages,
+      ...rest
+    } = props;
+    const native = nativePackages?.length
+      ? { packages: nativePackages, platform: nativePlatform(scope), resolveFrom: nativePackagesRoot() }
+      : undefined;
     // Created before super() so the function can point at them; scope-level ids keep them unique per function.
     const logGroup = projectLogGroup(scope, `${id}Logs`, {
       retention: logRetention,
@@ -112,7 +159,7 @@ export class MeridianFunction extends LambdaFunction {
       role,
       logGroup,
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
-      code: bundledCode(entry),
+      code: bundledCode(entry, native),
       handler: LAMBDA_HANDLER,
       environment: {
         [FUNCTION_VARIABLES.logLevel]: logLevel,
@@ -166,6 +213,38 @@ export class MeridianFunction extends LambdaFunction {
     return this;
   }
 
+  /**
+   * Grants exactly the object actions of `access` on its key patterns of `bucket` (and s3:ListBucket for its
+   * prefixes) and sets `envName` to the bucket's name.
+   */
+  bindBucket(bucket: IBucket, envName: string, access: BucketAccess): this {
+    if (access.objects.length === 0) throw new Error(`bindBucket(${envName}) needs at least one grant`);
+    for (const { actions, keys } of access.objects) {
+      const resources = keys.map((k) => bucket.arnForObjects(k));
+      this.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources }));
+      // A key pattern is the narrowest grant S3 allows where keys hold ids (`products/<id>/uploads/<id>`).
+      for (const resource of resources.filter((r) => r.includes("*"))) {
+        Validations.of(this.role ?? this).acknowledge({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagResource(this, resource)}]`,
+          reason:
+            `${actions.join(", ")} on one key pattern of one bucket: the keys carry product and image ids, so ` +
+            "the prefix the code writes or reads is the narrowest resource S3 can be granted on.",
+        });
+      }
+    }
+    if (access.listPrefixes?.length) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          actions: ["s3:ListBucket"],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { "s3:prefix": [...access.listPrefixes] } },
+        }),
+      );
+    }
+    this.addEnvironment(envName, bucket.bucketName);
+    return this;
+  }
+
   /** Grants secretsmanager:GetSecretValue on `secret` only and sets `envName` to its ARN. */
   bindSecret(secret: ISecret, envName: string): this {
     this.addToRolePolicy(
@@ -183,7 +262,7 @@ export class MeridianFunction extends LambdaFunction {
  * `cdk.out` cannot end up inside. Where a test skips bundling (context `aws:cdk:bundling-stacks: []`), CDK calls
  * no bundler and hashes the construct path instead.
  */
-function bundledCode(entry: string): Code {
+function bundledCode(entry: string, native?: NativePackages): Code {
   // Checked here because a synth that skips bundling would not notice.
   if (!existsSync(entry)) throw new Error(`MeridianFunction: no entry file at ${entry}`);
   return Code.fromAsset(dirname(entry), {
@@ -192,7 +271,7 @@ function bundledCode(entry: string): Code {
       // Required by the type, never pulled: `local` always bundles, or throws.
       image: DockerImage.fromRegistry("meridian-bundles-locally-with-esbuild"),
       outputType: BundlingOutput.NOT_ARCHIVED,
-      local: new LocalEsbuild(entry),
+      local: new LocalEsbuild(entry, native),
     },
   });
 }
@@ -200,15 +279,49 @@ function bundledCode(entry: string): Code {
 class LocalEsbuild implements ILocalBundling {
   /** Part of CDK's asset cache key (bundling options are compared as JSON): two entries in one folder differ. */
   readonly entryFile: string;
+  /** Part of the cache key too: the same entry with another platform's binaries is another asset. */
+  readonly native?: { packages: readonly string[]; platform: NativePlatform };
   readonly #entry: string;
+  readonly #native?: NativePackages;
 
-  constructor(entry: string) {
+  constructor(entry: string, native?: NativePackages) {
     this.entryFile = basename(entry);
+    this.native = native && { packages: native.packages, platform: native.platform };
     this.#entry = entry;
+    this.#native = native;
   }
 
   tryBundle(outputDir: string): boolean {
-    buildLambdaSync({ entry: this.#entry, outdir: outputDir });
+    buildLambdaSync({ entry: this.#entry, outdir: outputDir, native: this.#native });
     return true;
   }
+}
+
+/**
+ * A resource as cdk-nag names it in a finding (its flattening of Fn::Join, Ref and Fn::GetAtt): the id an
+ * acknowledgement must carry. Only for values that resolve within the construct's own stack.
+ */
+function nagResource(scope: Construct, value: string): string {
+  const visit = (node: unknown): string => {
+    if (typeof node === "string") return node.replace(/\$\{/g, "<").replace(/\}/g, ">");
+    const cfn = node as {
+      "Fn::Join"?: [string, unknown[]];
+      Ref?: unknown;
+      "Fn::GetAtt"?: [unknown, unknown];
+    };
+    if (cfn["Fn::Join"]) return cfn["Fn::Join"][1].map(visit).join(cfn["Fn::Join"][0]);
+    if (cfn.Ref !== undefined) return `<${visit(cfn.Ref)}>`;
+    if (cfn["Fn::GetAtt"]) return `<${visit(cfn["Fn::GetAtt"][0])}.${visit(cfn["Fn::GetAtt"][1])}>`;
+    return JSON.stringify(node);
+  };
+  return visit(Stack.of(scope).resolve(value));
+}
+
+/** FUNCTION_NATIVE_PLATFORM, unless the app's context names another (NATIVE_PLATFORM_CONTEXT, tests only). */
+function nativePlatform(scope: Construct): NativePlatform {
+  const wanted: unknown = scope.node.tryGetContext(NATIVE_PLATFORM_CONTEXT);
+  if (wanted === undefined) return FUNCTION_NATIVE_PLATFORM;
+  if (!NATIVE_PLATFORMS.includes(wanted as NativePlatform))
+    throw new Error(`${NATIVE_PLATFORM_CONTEXT} must be one of ${NATIVE_PLATFORMS.join(", ")}`);
+  return wanted as NativePlatform;
 }

@@ -28,6 +28,8 @@ export interface StageAlarmsProps {
   functions: Record<string, IFunction>;
   /** The function reading the orders stream (its IteratorAge). */
   orderStream: IFunction;
+  /** The image processor: its errors alarm on their own (`image-processor-errors`). */
+  imageProcessor?: IFunction;
   /** Each dead-letter queue by a short name (`order-stream`, `metrics-job`). */
   deadLetterQueues: Record<string, IQueue>;
   /** Each table by its short name (`epochs`, `orders`, ...). */
@@ -112,6 +114,24 @@ export class StageAlarms extends Construct {
       datapointsToAlarm: 3,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+
+    // The image processor failed an invocation (an uncaught error, its 47 s timeout, out of memory, or a
+    // stalled S3/DynamoDB call past its event deadline). Lambda retries the event twice, so one error loses
+    // nothing yet, but the upload waits PROCESSING meanwhile and the same cause usually fails the retries too:
+    // any in a minute is worth a look. An upload refused as no image is not an error (it is REJECTED). Not in
+    // the `lambda-*-errors` loop: its runbook is about uploads. No throttles alarm: Lambda keeps a throttled
+    // asynchronous event and retries it for up to 6 hours, so a throttle loses nothing.
+    if (props.imageProcessor) {
+      this.add("image-processor-errors", {
+        description:
+          "the image processor failed (uncaught error, timeout or out of memory); Lambda retries the upload's event",
+        metric: props.imageProcessor.metricErrors({ period: minute, statistic: "Sum" }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
 
     // Anything in a dead-letter queue needs a person. SQS stops publishing queue metrics for a queue that has
     // been idle for a few hours: missing data is an empty, idle queue.

@@ -454,6 +454,27 @@ export function previewBoundaryDocument(qualifier: string): PolicyDocument {
         conditions: { StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" } },
       }),
       new PolicyStatement({
+        // The product images bucket (`meridian-pr-<n>-img-<account>-<region>`) and its log bucket (named by
+        // CloudFormation after the stack), for the stacks and the functions' roles; and the images' CDN (no
+        // Sid: the boundary is at IAM's size limit):
+        // CloudFront is global and names distributions and origin access controls by id, not fenced per stage.
+        actions: [
+          // Create, Delete, List, Get*, Put*, Delete*: Bucket; Put/Get Encryption and Lifecycle Configuration.
+          "s3:*Bucket*",
+          "s3:*Configuration",
+          "s3:*Object",
+          "cloudfront:*Distribution*",
+          // Origin access controls (and identities, unused).
+          "cloudfront:*OriginAccess*",
+          "cloudfront:*Tag*",
+        ],
+        resources: [
+          `arn:${Aws.PARTITION}:s3:::${PREVIEW_NAMES}`,
+          // CloudFront has no resource policies: only this account's distributions are reachable anyway.
+          `arn:${Aws.PARTITION}:cloudfront::*`,
+        ],
+      }),
+      new PolicyStatement({
         // API Gateway names HTTP APIs by id and tags no routes or integrations: not fenced per stage.
         sid: "HttpApis",
         actions: [

@@ -29,6 +29,7 @@ import { removalPolicyOf } from "../config/naming.ts";
 import type { StageConfig } from "../config/stages.ts";
 import { FUNCTION_TIMEOUTS } from "../config/timeouts.ts";
 import { MeridianFunction } from "../constructs/meridian-function.ts";
+import { ProductImages } from "../images/product-images.ts";
 
 export interface StatefulStackProps extends StackProps {
   stage: StageConfig;
@@ -43,7 +44,8 @@ export function appSecretName(stage: string): string {
 export const ADMIN_GROUP = "admin";
 
 /**
- * What must outlive a deploy: the four tables, the app secret and the user pool. Deployed rarely, changed carefully; the stateless
+ * What must outlive a deploy: the four tables, the app secret, the user pool, and the product images' bucket
+ * with the CDN whose domain the images' URLs carry. Deployed rarely, changed carefully; the stateless
  * stack is free to be replaced. In prod everything here is RETAINed when removed from the stack (see
  * `removalPolicy` in config/stages.ts); dev and personal stages DESTROY it so a teardown leaves nothing behind.
  */
@@ -57,6 +59,8 @@ export class StatefulStack extends Stack {
   readonly webClient: UserPoolClient;
   /** The pool's pre token generation trigger: the admin group only for members with TOTP MFA enabled. */
   readonly preTokenFunction: MeridianFunction;
+  /** The images bucket, its CDN and their log bucket (images/product-images.ts). */
+  readonly images: ProductImages;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -195,6 +199,8 @@ export class StatefulStack extends Stack {
       disableOAuth: true,
     });
 
+    this.images = new ProductImages(this, "ProductImages", { stage, removalPolicy });
+
     new CfnOutput(this, "EpochsTableName", { value: this.epochs.tableName });
     new CfnOutput(this, "ApiKeysTableName", { value: this.apiKeys.tableName });
     new CfnOutput(this, "CatalogTableName", { value: this.catalog.tableName });
@@ -202,6 +208,8 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, "UserPoolId", { value: this.userPool.userPoolId });
     new CfnOutput(this, "WebClientId", { value: this.webClient.userPoolClientId });
     new CfnOutput(this, "AppSecretName", { value: appSecretName(stage.name) });
+    new CfnOutput(this, "ImagesBucketName", { value: this.images.bucket.bucketName });
+    new CfnOutput(this, "ImagesUrl", { value: this.images.publicUrl });
     new CfnOutput(this, "PreTokenLogGroup", { value: this.preTokenFunction.logGroup.logGroupName });
   }
 }

@@ -20,6 +20,8 @@ import type { StageConfig } from "../config/stages.ts";
 import { FUNCTION_TIMEOUTS } from "../config/timeouts.ts";
 import { MeridianFunction } from "../constructs/meridian-function.ts";
 import { createFrontDoor, type FrontDoor } from "../front-doors/index.ts";
+import { addImageProcessor } from "../images/image-processor.ts";
+import { IMAGE_KEYS } from "../images/product-images.ts";
 import { StageAlarms } from "../observability/alarms.ts";
 import { createAlertTopic } from "../observability/alerts.ts";
 import { StageDashboard } from "../observability/dashboard.ts";
@@ -36,20 +38,25 @@ export interface StatelessStackProps extends StackProps {
   region: string;
   tables: { epochs: ITable; apiKeys: ITable; catalog: ITable; orders: ITable };
   appSecret: ISecret;
+  /** The CDN's `https://<domain>` in front of the stateful stack's images bucket (IMAGES_PUBLIC_URL). */
+  imagesUrl: string;
   /** The token issuer (Cognito user pool URL) and the client id tokens must be issued for. */
   jwt: { issuer: string; audience: string };
 }
 
 /**
- * Everything that can be replaced at any time: the HTTP, order-stream and metrics-job functions, the front door,
- * throttling, the dead-letter queues, the metrics job's schedule, the alarms with their topic, and the
+ * Everything that can be replaced at any time: the HTTP, order-stream, metrics-job and image-processor
+ * functions (with the images bucket's event notification), the front door, throttling, the dead-letter queues, the metrics job's schedule, the alarms with their topic, and the
  * dashboard. State lives in the stateful stack and is passed in.
  */
 export class StatelessStack extends Stack {
   readonly httpFunction: MeridianFunction;
   readonly orderStreamFunction: MeridianFunction;
   readonly metricsJobFunction: MeridianFunction;
+  readonly imageProcessorFunction: MeridianFunction;
   readonly orderStreamDlq: Queue;
+  /** The image processor's on-failure destination. */
+  readonly imageProcessorFailures: Queue;
   readonly metricsSchedule: MetricsSchedule;
   readonly frontDoor: FrontDoor;
   /** Alarm notifications; `alertEmails` of the stage are subscribed, add chat integrations by hand. */
@@ -59,7 +66,7 @@ export class StatelessStack extends Stack {
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const { stage, region, tables, appSecret, jwt } = props;
+    const { stage, region, tables, appSecret, jwt, imagesUrl } = props;
     const removalPolicy = removalPolicyOf(stage);
     // The names each function's loader reads (@meridian/functions' environment contracts).
     const http = httpEnvironment.variables;
@@ -93,11 +100,18 @@ export class StatelessStack extends Stack {
       // API keys: one GetItem per authentication; creating and revoking keys is the operator CLI's job.
       .bindTable(tables.apiKeys, http.tables.apiKeys, ["dynamodb:GetItem"])
       // Catalog: create (Put), get, getMany (BatchGet), list (Query byKind), update and stock changes (Update,
-      // also inside the cancel transaction).
+      // also inside the cancel transaction). Images: a record and its place (Put + Update in a transaction),
+      // reorder (Update), DELETE (the record's Delete in a transaction with the product's Update).
       .bindTable(
         tables.catalog,
         http.tables.catalog,
-        ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
+        [
+          "dynamodb:PutItem",
+          "dynamodb:GetItem",
+          "dynamodb:BatchGetItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ],
         { indexes: ["byKind"] },
       )
       // Orders: create (Put, in a transaction with the customer's allowance), get, list (Query byCustomer/byStatus),
@@ -109,6 +123,24 @@ export class StatelessStack extends Stack {
         { indexes: ["byCustomer", "byStatus"] },
       )
       .bindSecret(appSecret, http.appSecretArn);
+
+    const imageProcessor = addImageProcessor(this, {
+      stage,
+      removalPolicy,
+      imagesUrl,
+      catalog: tables.catalog,
+    });
+    this.imageProcessorFunction = imageProcessor.function;
+    this.imageProcessorFailures = imageProcessor.failures;
+    // Images: signs the upload POST (the signer needs s3:PutObject on the key the policy fixes); DELETE lists
+    // and deletes an image's upload and renditions (ListObjectsV2 + DeleteObjects under products/).
+    this.httpFunction.bindBucket(imageProcessor.bucket, http.imagesBucket, {
+      objects: [
+        { actions: ["s3:PutObject"], keys: [IMAGE_KEYS.uploads] },
+        { actions: ["s3:DeleteObject"], keys: [IMAGE_KEYS.products] },
+      ],
+      listPrefixes: [IMAGE_KEYS.products],
+    });
 
     // Records that still fail after the retries land here (a pointer to the batch, not the order itself).
     this.orderStreamDlq = new Queue(this, "OrderStreamDlq", {
@@ -206,6 +238,9 @@ export class StatelessStack extends Stack {
       [SERVICE.orderStream]: this.orderStreamFunction,
       [SERVICE.metricsJob]: this.metricsJobFunction,
     };
+    // The image processor has alarms of its own (an error is retried, and the runbook differs); the
+    // dashboard shows it with the others.
+    const allFunctions = { ...functions, [SERVICE.imageProcessor]: this.imageProcessorFunction };
     const namedTables = {
       epochs: tables.epochs,
       "api-keys": tables.apiKeys,
@@ -215,6 +250,7 @@ export class StatelessStack extends Stack {
     const deadLetterQueues = {
       [SERVICE.orderStream]: this.orderStreamDlq,
       [SERVICE.metricsJob]: this.metricsSchedule.deadLetterQueue,
+      [SERVICE.imageProcessor]: this.imageProcessorFailures,
     };
     this.alarms = new StageAlarms(this, "Alarms", {
       stage,
@@ -222,6 +258,7 @@ export class StatelessStack extends Stack {
       frontDoor: this.frontDoor,
       functions,
       orderStream: this.orderStreamFunction,
+      imageProcessor: this.imageProcessorFunction,
       deadLetterQueues,
       tables: namedTables,
     });
@@ -229,12 +266,12 @@ export class StatelessStack extends Stack {
       stage,
       region,
       frontDoor: this.frontDoor,
-      functions,
+      functions: allFunctions,
       orderStream: this.orderStreamFunction,
       deadLetterQueues,
       tables: namedTables,
       alarms: this.alarms.alarms,
-      logGroupNames: Object.values(functions).map((fn) => fn.logGroup.logGroupName),
+      logGroupNames: Object.values(allFunctions).map((fn) => fn.logGroup.logGroupName),
     }).dashboard;
 
     new CfnOutput(this, "ApiUrl", { value: this.frontDoor.url });
@@ -246,6 +283,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, "HttpLogGroup", { value: this.httpFunction.logGroup.logGroupName });
     new CfnOutput(this, "OrderStreamLogGroup", { value: this.orderStreamFunction.logGroup.logGroupName });
     new CfnOutput(this, "MetricsJobLogGroup", { value: this.metricsJobFunction.logGroup.logGroupName });
+    new CfnOutput(this, "ImageProcessorLogGroup", {
+      value: this.imageProcessorFunction.logGroup.logGroupName,
+    });
+    new CfnOutput(this, "ImageProcessorFailuresUrl", { value: this.imageProcessorFailures.queueUrl });
     if (this.frontDoor.domainTarget) {
       new CfnOutput(this, "DomainTarget", {
         value: this.frontDoor.domainTarget,

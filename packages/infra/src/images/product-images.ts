@@ -1,0 +1,254 @@
+import { Duration, type RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HttpVersion,
+  PriceClass,
+  ResponseHeadersPolicy,
+  S3OriginAccessControl,
+  Signing,
+  ViewerProtocolPolicy,
+} from "aws-cdk-lib/aws-cloudfront";
+import { S3BucketOrigin } from "aws-cdk-lib/aws-cloudfront-origins";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  HttpMethods,
+  ObjectOwnership,
+} from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+import { imagesBucketName } from "../config/naming.ts";
+import type { StageConfig } from "../config/stages.ts";
+
+/**
+ * The keys of the images bucket (packages/core/src/images): `products/<id>/uploads/<imageId>` is where a
+ * browser's presigned POST puts an upload, `products/<id>/images/<imageId>/<rendition>` where the image
+ * processor writes what the CDN serves. IAM and the bucket policy grant on these patterns.
+ */
+export const IMAGE_KEYS = {
+  uploads: "products/*/uploads/*",
+  renditions: "products/*/images/*",
+  /** What the HTTP function may list (DELETE looks for an image's objects) and delete. */
+  products: "products/*",
+} as const;
+
+/**
+ * The tag that the lifecycle rule expires after a day. S3 lifecycle filters take a literal prefix, no
+ * wildcard, so `products/*\/uploads/` cannot be a filter and a tag is the only way to single out uploads under
+ * per-product prefixes. The presigned POST has to set it (a `tagging` form field in its policy); until it
+ * does, the rule matches nothing (docs/deploy.md, "Product images").
+ */
+export const STALE_UPLOAD_TAG = { key: "meridian:upload", value: "true" } as const;
+
+/** Control Tower rules both buckets meet otherwise, with why not these. */
+const COMMON_BUCKET_ACKS = [
+  {
+    id: "cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check",
+    reason:
+      "SSE-S3 encrypts at rest with no key to manage; with SSE-KMS, CloudFront's origin access control and " +
+      "log delivery would need key policy grants, and every read would cost a KMS request, for public images.",
+  },
+  {
+    id: "cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check",
+    reason:
+      "Objects must be deletable at once: a refused upload and a deleted image's renditions are removed by " +
+      "the code, and logs expire with the stage's retention; object lock would forbid both.",
+  },
+];
+
+export interface ProductImagesProps {
+  stage: StageConfig;
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * Product images' storage and CDN: a private bucket (Block Public Access, SSE-S3, TLS only, no versioning,
+ * browser POSTs from the stage's `corsOrigins` only), a CloudFront distribution reading only the renditions
+ * through origin access control, and a log bucket for both. They live in the stateful stack: the bucket holds
+ * the images, and every READY image's record stores its renditions' URLs, which start with the
+ * distribution's domain, so a replaced distribution would break them all.
+ */
+export class ProductImages extends Construct {
+  readonly bucket: Bucket;
+  readonly logBucket: Bucket;
+  readonly distribution: Distribution;
+  /** `https://<distribution domain>`: the image processor's IMAGES_PUBLIC_URL. */
+  readonly publicUrl: string;
+
+  constructor(scope: Construct, id: string, props: ProductImagesProps) {
+    super(scope, id);
+    const { stage, removalPolicy } = props;
+
+    // Server access logs of the images bucket and CloudFront's standard logs. CloudFront's standard logging
+    // writes with an ACL (awslogsdelivery), so this bucket keeps ACLs enabled (BUCKET_OWNER_PREFERRED); S3's
+    // server access logs are allowed by its bucket policy. Kept as long as the stage keeps function logs.
+    this.logBucket = new Bucket(this, "Logs", {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ id: "expire-logs", expiration: Duration.days(stage.logRetentionDays) }],
+      removalPolicy,
+    });
+    Validations.of(this.logBucket).acknowledge(
+      {
+        id: "AwsSolutions::AwsSolutions-S1",
+        reason:
+          "This is the access log bucket of the images bucket and the CDN: logging its own accesses into " +
+          "itself would log forever, and a second log bucket would only move the question.",
+      },
+      {
+        id: "cdk-validator-cfnguard::s3_bucket_logging_enabled_check",
+        reason:
+          "This bucket is the access log destination itself; S3 cannot log a bucket's accesses into that " +
+          "bucket without logging the log deliveries too.",
+      },
+      ...COMMON_BUCKET_ACKS,
+      {
+        id: "cdk-validator-cfnguard::s3_bucket_versioning_enabled_check",
+        reason:
+          "Log objects are written once and expire with the stage's log retention; versions would only keep " +
+          "expired logs longer.",
+      },
+      {
+        id: "cdk-validator-cfnguard::s3_event_notifications_enabled_check",
+        reason:
+          "Nothing reacts to a log delivery; logs are read when someone investigates (docs/operations.md).",
+      },
+    );
+
+    const { account, partition, region } = Stack.of(this);
+    const origins = stage.corsOrigins.map((origin) => origin.replace(/\/$/, ""));
+    this.bucket = new Bucket(this, "Bucket", {
+      bucketName: imagesBucketName(stage.name, account, region),
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // SSE-S3: the CDN (OAC) and the presigned POST need no KMS grants; the images are public once served.
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // An image is replaced by a new upload under a new id, never overwritten: versions would only cost.
+      versioned: false,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // The dashboard's browser POSTs the upload form straight to the bucket; nothing else crosses origins.
+      cors:
+        origins.length > 0
+          ? [{ allowedMethods: [HttpMethods.POST], allowedOrigins: origins, maxAge: 3600 }]
+          : undefined,
+      lifecycleRules: [
+        {
+          id: "stale-uploads",
+          // An upload is deleted by the processor once handled; one still here after a day failed.
+          prefix: "products/",
+          tagFilters: { [STALE_UPLOAD_TAG.key]: STALE_UPLOAD_TAG.value },
+          expiration: Duration.days(1),
+        },
+      ],
+      serverAccessLogsBucket: this.logBucket,
+      serverAccessLogsPrefix: "s3/images/",
+      // RETAIN in prod: the images outlive the stack. Elsewhere DESTROY, which needs the bucket emptied
+      // first (docs/deploy.md).
+      removalPolicy,
+    });
+    Validations.of(this.bucket).acknowledge(
+      ...COMMON_BUCKET_ACKS,
+      {
+        id: "cdk-validator-cfnguard::s3_bucket_versioning_enabled_check",
+        reason:
+          "Objects are never overwritten: every upload and rendition has a key of its own (a new image id), and " +
+          "the images' records live in DynamoDB with point-in-time recovery. Versions would only keep deleted uploads.",
+      },
+      {
+        id: "cdk-validator-cfnguard::s3_event_notifications_enabled_check",
+        reason:
+          "The bucket does notify the image processor of every upload, but the stateless stack writes that " +
+          "configuration (a custom resource on the imported bucket), so the bucket resource itself lists none.",
+      },
+    );
+
+    // Origin access control, signing every request: S3 sees CloudFront, never a viewer. The origin is made
+    // without CDK's automatic bucket policy, which would let the CDN read every key; the statement below
+    // lets it read the renditions only, so an upload (with its EXIF GPS) is never served.
+    const oac = new S3OriginAccessControl(this, "OriginAccess", {
+      signing: Signing.SIGV4_ALWAYS,
+      description: `Meridian ${stage.name}: CloudFront reads product image renditions`,
+    });
+    this.distribution = new Distribution(this, "Cdn", {
+      comment: `Meridian ${stage.name}: product images`,
+      defaultBehavior: {
+        origin: S3BucketOrigin.withBucketDefaults(this.bucket, {
+          originAccessControlId: oac.originAccessControlId,
+        }),
+        viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        // Renditions never change under their key (Cache-Control: max-age=31536000, immutable): cache up
+        // to a year, no query string, cookie or header in the key.
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        // HSTS, nosniff, frame-options DENY, referrer policy, XSS protection.
+        responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+        compress: false,
+      },
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: this.logBucket,
+      logFilePrefix: "cloudfront/images/",
+    });
+    this.bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "CloudFrontReadsRenditions",
+        principals: [new ServicePrincipal("cloudfront.amazonaws.com")],
+        actions: ["s3:GetObject"],
+        resources: [this.bucket.arnForObjects(IMAGE_KEYS.renditions)],
+        conditions: {
+          StringEquals: {
+            "AWS:SourceArn": `arn:${partition}:cloudfront::${account}:distribution/${this.distribution.distributionId}`,
+          },
+        },
+      }),
+    );
+    this.publicUrl = `https://${this.distribution.distributionDomainName}`;
+
+    const cdn = this.distribution;
+    const defaultDomain =
+      "The CDN answers on CloudFront's default *.cloudfront.net domain and certificate (the images' URLs are " +
+      "never typed by a person); a custom domain, its certificate, SNI and TLS policy come with the " +
+      "dashboard's domain.";
+    Validations.of(cdn).acknowledge(
+      { id: "cdk-validator-cfnguard::cloudfront_custom_ssl_certificate_check", reason: defaultDomain },
+      { id: "cdk-validator-cfnguard::cloudfront_sni_enabled_check", reason: defaultDomain },
+      { id: "cdk-validator-cfnguard::cloudfront_security_policy_check", reason: defaultDomain },
+      {
+        id: "cdk-validator-cfnguard::cloudfront_default_root_object_configured_check",
+        reason:
+          "The distribution serves rendition keys only; its root has no page, and S3 refuses it (403) since " +
+          "the CDN may read nothing but products/*/images/*.",
+      },
+      {
+        id: "cdk-validator-cfnguard::cloudfront_origin_failover_enabled_check",
+        reason:
+          "One bucket holds the renditions; a failover origin would need a replicated second bucket, while " +
+          "CloudFront's cache already serves a year of every rendition it has seen.",
+      },
+      {
+        id: "AwsSolutions::AwsSolutions-CFR1",
+        reason:
+          "Product images are public, for customers wherever they are; there is no country the shop may not " +
+          "show its catalog in.",
+      },
+      {
+        id: "AwsSolutions::AwsSolutions-CFR2",
+        reason:
+          "The CDN serves static, public, immutable renditions from cache; a web ACL ($5/month plus requests) " +
+          "would protect no write and no personal data. Rate-based rules sit on the API's front door.",
+      },
+      {
+        id: "AwsSolutions::AwsSolutions-CFR4",
+        reason:
+          "The distribution uses CloudFront's default *.cloudfront.net certificate, whose security policy " +
+          "CloudFront fixes (TLSv1); TLS_V1_2_2021 applies as soon as a custom domain and certificate are set.",
+      },
+    );
+  }
+}
