@@ -152,6 +152,7 @@ describe("the images CDN (stateful stack)", () => {
     const [bucketId] = imagesBucket(t);
     const [oacId, oac] = only(t, "AWS::CloudFront::OriginAccessControl");
     expect(oac.Properties.OriginAccessControlConfig).toMatchObject({
+      Name: "meridian-test-images-eu-west-1",
       OriginAccessControlOriginType: "s3",
       SigningBehavior: "always",
       SigningProtocol: "sigv4",

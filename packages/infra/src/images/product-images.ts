@@ -171,6 +171,9 @@ export class ProductImages extends Construct {
     // without CDK's automatic bucket policy, which would let the CDN read every key; the statement below
     // lets it read the renditions only, so an upload (with its EXIF GPS) is never served.
     const oac = new S3OriginAccessControl(this, "OriginAccess", {
+      // Names are unique per account, not per region, and every region of a stage has a stateful stack of
+      // the same name: the region makes it unique (CDK's default name would not).
+      originAccessControlName: `meridian-${stage.name}-images-${region}`,
       signing: Signing.SIGV4_ALWAYS,
       description: `Meridian ${stage.name}: CloudFront reads product image renditions`,
     });
