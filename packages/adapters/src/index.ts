@@ -11,3 +11,4 @@ export * from "./dynamodb/metrics-source.ts";
 export * from "./dynamodb/order-store.ts";
 export * from "./dynamodb/tables.ts";
 export * from "./s3/lazy-images-bucket.ts";
+export * from "./s3/upload-tag.ts";

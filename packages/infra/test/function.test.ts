@@ -202,6 +202,7 @@ describe("the functions", () => {
         "dynamodb:Query on Orders/index/byStatus",
         "secretsmanager:GetSecretValue on AppSecret",
         "s3:PutObject on ImagesBucket/products/*/uploads/*",
+        "s3:PutObjectTagging on ImagesBucket/products/*/uploads/*",
         "s3:DeleteObject on ImagesBucket/products/*",
         "s3:ListBucket on ImagesBucket",
       ].sort(),

@@ -291,9 +291,13 @@ describe("the image processor (stateless stack)", () => {
 });
 
 describe("the HTTP function's images grants", () => {
-  it("signs upload POSTs (PutObject on uploads), lists and deletes under products/ only", () => {
+  it("signs upload POSTs (PutObject and the lifecycle tag on uploads), lists and deletes under products/ only", () => {
     expect(s3Statements(templatesFor({}).stateless, "HttpRole")).toEqual([
-      { Action: "s3:PutObject", Resource: bucketArn("/products/*/uploads/*"), Effect: "Allow" },
+      {
+        Action: ["s3:PutObject", "s3:PutObjectTagging"],
+        Resource: bucketArn("/products/*/uploads/*"),
+        Effect: "Allow",
+      },
       { Action: "s3:DeleteObject", Resource: bucketArn("/products/*"), Effect: "Allow" },
       {
         Action: "s3:ListBucket",

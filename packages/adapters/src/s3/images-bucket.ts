@@ -16,6 +16,7 @@ import {
   type UploadSigner,
 } from "@meridian/core";
 import { clientBudget } from "../aws/budget.ts";
+import { UPLOAD_TAGGING } from "./upload-tag.ts";
 
 export interface ImagesBucketOptions {
   bucket: string;
@@ -79,8 +80,9 @@ export class S3ImagesBucket implements UploadSigner, ImageObjects {
       Conditions: [
         ["content-length-range", 1, request.maxBytes],
         ["eq", "$Content-Type", request.contentType],
+        ["eq", "$tagging", UPLOAD_TAGGING],
       ],
-      Fields: { "Content-Type": request.contentType },
+      Fields: { "Content-Type": request.contentType, tagging: UPLOAD_TAGGING },
       Expires: request.expiresInSeconds,
     });
     return { url, fields };

@@ -72,7 +72,7 @@ export type DynamoDbAction =
   | "dynamodb:ConditionCheckItem";
 
 /** S3 object actions a function may be granted, each on key patterns of one bucket (`bindBucket`). */
-export type S3ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject";
+export type S3ObjectAction = "s3:GetObject" | "s3:PutObject" | "s3:PutObjectTagging" | "s3:DeleteObject";
 
 export interface BucketAccess {
   /** Object actions, each on the key patterns listed (`products/*\/uploads/*`). */

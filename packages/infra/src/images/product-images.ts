@@ -1,3 +1,4 @@
+import { UPLOAD_TAG } from "@meridian/adapters";
 import { Duration, type RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import {
   AllowedMethods,
@@ -35,13 +36,8 @@ export const IMAGE_KEYS = {
   products: "products/*",
 } as const;
 
-/**
- * The tag that the lifecycle rule expires after a day. S3 lifecycle filters take a literal prefix, no
- * wildcard, so `products/*\/uploads/` cannot be a filter and a tag is the only way to single out uploads under
- * per-product prefixes. The presigned POST has to set it (a `tagging` form field in its policy); until it
- * does, the rule matches nothing (docs/deploy.md, "Product images").
- */
-export const STALE_UPLOAD_TAG = { key: "meridian:upload", value: "true" } as const;
+/** The tag the presigned POST puts on every upload, which the lifecycle rule expires after a day. */
+export const STALE_UPLOAD_TAG = UPLOAD_TAG;
 
 /** Control Tower rules both buckets meet otherwise, with why not these. */
 const COMMON_BUCKET_ACKS = [

@@ -132,11 +132,12 @@ export class StatelessStack extends Stack {
     });
     this.imageProcessorFunction = imageProcessor.function;
     this.imageProcessorFailures = imageProcessor.failures;
-    // Images: signs the upload POST (the signer needs s3:PutObject on the key the policy fixes); DELETE lists
+    // Images: signs the upload POST (the signer needs s3:PutObject on the key the policy fixes, and
+    // s3:PutObjectTagging for the tag it sets: the lifecycle rule's); DELETE lists
     // and deletes an image's upload and renditions (ListObjectsV2 + DeleteObjects under products/).
     this.httpFunction.bindBucket(imageProcessor.bucket, http.imagesBucket, {
       objects: [
-        { actions: ["s3:PutObject"], keys: [IMAGE_KEYS.uploads] },
+        { actions: ["s3:PutObject", "s3:PutObjectTagging"], keys: [IMAGE_KEYS.uploads] },
         { actions: ["s3:DeleteObject"], keys: [IMAGE_KEYS.products] },
       ],
       listPrefixes: [IMAGE_KEYS.products],
