@@ -31,7 +31,9 @@ export const ProductSchema = z.lazy(() =>
       price: minorUnits(),
       currency: currency(),
       stock: z.number().check(z.int(), z.minimum(0)),
-      images: z.array(ProductImageRefSchema).check(z.describe("The product's READY images, in display order")),
+      images: z
+        .array(ProductImageRefSchema)
+        .check(z.describe("The product's READY images, in display order")),
       version: z
         .number()
         .check(z.int(), z.minimum(1), z.describe("Incremented by every change; send it back in PATCH")),

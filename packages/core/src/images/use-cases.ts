@@ -4,12 +4,12 @@ import { NotFoundError } from "../shared/errors.ts";
 import { isUuid } from "../shared/ids.ts";
 import type { Clock, IdGenerator } from "../shared/ports.ts";
 import {
+  imagePrefix,
   type ProductImage,
   type ProductImageRef,
   parseUploadKey,
   type ReorderImagesBody,
   type RequestImageUploadBody,
-  imagePrefix,
   renditionKey,
   uploadKey,
 } from "./image.ts";
