@@ -4,12 +4,12 @@
  * synth can copy them into the image processor's asset. Pipelines run it after `npm ci`.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { platformPackagesOf } from "./native-packages.ts";
+import { packageDir, platformPackagesOf, readPackage } from "./native-packages.ts";
 
-const require = createRequire(import.meta.url);
-const sharp = JSON.parse(readFileSync(require.resolve("sharp/package.json"), "utf8"));
+// sharp exports no `./package.json`: found as the bundling finds it, by folder.
+const dir = packageDir("sharp", import.meta.filename);
+if (!dir) throw new Error("sharp is not installed: run npm ci first");
+const sharp = readPackage(dir);
 const specs = Object.entries(platformPackagesOf(sharp, "linux-arm64")).map(
   ([name, version]) => `${name}@${version}`,
 );

@@ -106,7 +106,7 @@ export function shipNativePackages(outdir: string, native: NativePackages): stri
 }
 
 /** The folder of package `name` as Node resolves it from `from`, or undefined when it is not installed. */
-function packageDir(name: string, from: string): string | undefined {
+export function packageDir(name: string, from: string): string | undefined {
   const require = createRequire(from);
   for (const base of require.resolve.paths(name) ?? []) {
     const dir = join(base, ...name.split("/"));
@@ -115,6 +115,6 @@ function packageDir(name: string, from: string): string | undefined {
   return undefined;
 }
 
-function readPackage(dir: string): PackageJson {
+export function readPackage(dir: string): PackageJson {
   return JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as PackageJson;
 }
