@@ -7,7 +7,8 @@ import { startSandbox } from "../sandbox.ts";
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
 
-Runs Meridian on 127.0.0.1: DynamoDB Local, the tables, a development API key and the HTTP API.
+Runs Meridian on 127.0.0.1: DynamoDB Local, the tables, a development API key, the S3 store for product
+images and the HTTP API.
 DynamoDB Local is restarted if it exits; after 5 restarts within a minute, the next exit stops the sandbox.
   --in-memory   keep nothing (default: data persists under .meridian/)
   --port <n>    API port (default: $PORT or 3000)
@@ -79,11 +80,15 @@ async function main(): Promise<void> {
              127.0.0.1.
 `
     : "";
+  const images = sandbox.s3
+    ? `  Images     ${sandbox.s3.endpoint}/${sandbox.s3.bucket} (S3 store, ${values["in-memory"] ? "in a temporary directory" : `data in ${env.MERIDIAN_HOME}/s3`}, this machine only); renditions at ${sandbox.url}/_sandbox/images
+`
+    : "";
   console.log(`
 Meridian sandbox ready in ${Math.round(performance.now() - started)} ms
   API        ${sandbox.url}          (docs: ${sandbox.url}/docs, metrics: ${sandbox.url}/_sandbox/metrics)
   DynamoDB   ${sandbox.dynamodbEndpoint} (${where})
-${exposed}  Health     ${sandbox.url}/health/ready  (engine and stream: ${sandbox.url}/_sandbox/health)
+${exposed}${images}  Health     ${sandbox.url}/health/ready  (engine and stream: ${sandbox.url}/_sandbox/health)
   API key    ${sandbox.devApiKey}
 
   Issuer     ${sandbox.config.jwt.issuer}  (tokens: npm run -s token -- --role customer)
