@@ -94,6 +94,19 @@ const ORDER_LIMIT_VARIABLES = {
   ordersPerMinute: "ORDER_LIMIT_ORDERS_PER_MINUTE",
 } as const satisfies Record<keyof OrderLimits, string>;
 
+/** The HTTP function's variables for the image limits a stage may set. */
+const IMAGE_LIMIT_VARIABLES = {
+  maxUploadBytes: "IMAGES_MAX_UPLOAD_BYTES",
+  maxImagesPerProduct: "IMAGES_MAX_PER_PRODUCT",
+} as const;
+
+/** The variables for the image limits a stage sets (the others keep their defaults). */
+export function imageLimitsEnvironment(
+  limits: Partial<Pick<ImageLimits, keyof typeof IMAGE_LIMIT_VARIABLES>>,
+): Record<string, string> {
+  return variablesOf(IMAGE_LIMIT_VARIABLES, limits);
+}
+
 /** The variables for the limits a stage sets (the others keep their defaults). */
 export function orderLimitsEnvironment(limits: Partial<OrderLimits>): Record<string, string> {
   return variablesOf(ORDER_LIMIT_VARIABLES, limits);
@@ -194,10 +207,8 @@ export const httpEnvironment = defineEnvironment({
     orderLimits: ORDER_LIMIT_VARIABLES,
     /** The images bucket; unset, image uploads answer 503 (a deployment without one). */
     imagesBucket: "IMAGES_BUCKET",
-    /** Largest image upload the signed policy admits, in bytes (default 5 MiB). */
-    imagesMaxUploadBytes: "IMAGES_MAX_UPLOAD_BYTES",
-    /** Images one product may hold (default 10). */
-    imagesMaxPerProduct: "IMAGES_MAX_PER_PRODUCT",
+    /** Largest image upload the signed policy admits, in bytes (default 5 MiB); images one product may hold (10). */
+    imageLimits: IMAGE_LIMIT_VARIABLES,
   },
   schema: (v) =>
     z
@@ -219,11 +230,11 @@ export const httpEnvironment = defineEnvironment({
         [v.imagesBucket]: z.optional(
           z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name")),
         ),
-        [v.imagesMaxUploadBytes]: z._default(
+        [v.imageLimits.maxUploadBytes]: z._default(
           numberFromText().check(z.int(), z.minimum(1024), z.maximum(50 * 1024 * 1024)),
           DEFAULT_IMAGE_LIMITS.maxUploadBytes,
         ),
-        [v.imagesMaxPerProduct]: z._default(
+        [v.imageLimits.maxImagesPerProduct]: z._default(
           numberFromText().check(z.int(), z.minimum(1), z.maximum(100)),
           DEFAULT_IMAGE_LIMITS.maxImagesPerProduct,
         ),

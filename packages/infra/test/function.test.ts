@@ -67,9 +67,12 @@ function ourFunctions(template: Template): Array<{ Properties: Record<string, un
 const traced = { tracing: true } as const;
 
 describe("the functions", () => {
-  it("hand the stage's order limits to the HTTP function, in variables its own loader reads", () => {
+  it("hand the stage's order and image limits to the HTTP function, in variables its own loader reads", () => {
     // Arrange / Act
-    const template = templatesFor({ orderLimits: { openOrdersPerDay: 4, ordersPerMinute: 2 } }).stateless;
+    const template = templatesFor({
+      orderLimits: { openOrdersPerDay: 4, ordersPerMinute: 2 },
+      imageLimits: { maxUploadBytes: 2 * 1024 * 1024 },
+    }).stateless;
 
     // Assess
     const http = Object.values(template.findResources("AWS::Lambda::Function")).find((fn) =>
@@ -97,6 +100,10 @@ describe("the functions", () => {
       openOrdersPerDay: 4,
       unitsPerProductPerDay: 20,
       ordersPerMinute: 2,
+    });
+    expect(loadRuntimeConfig(env).imageLimits).toMatchObject({
+      maxUploadBytes: 2_097_152,
+      maxImagesPerProduct: 10,
     });
   });
 

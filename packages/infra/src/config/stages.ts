@@ -137,6 +137,17 @@ export const StageConfigSchema = z.pipe(
        * What one customer may order (README, "Catalog and orders"): open orders placed per UTC day, units of
        * one product across them, orders per minute. Each one left out is the app's default (10, 20, 5).
        */
+      /**
+       * Product images: the largest upload a signed POST admits (bytes, default 5 MiB) and the images one
+       * product may hold (default 10).
+       */
+      imageLimits: z._default(
+        z.strictObject({
+          maxUploadBytes: z.optional(z.number().check(z.int(), z.minimum(1024), z.maximum(50 * 1024 * 1024))),
+          maxImagesPerProduct: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100))),
+        }),
+        {},
+      ),
       orderLimits: z._default(
         z.strictObject({
           openOrdersPerDay: z.optional(orderLimit()),

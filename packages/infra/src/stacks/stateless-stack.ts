@@ -1,5 +1,6 @@
 import {
   httpEnvironment,
+  imageLimitsEnvironment,
   metricsJobEnvironment,
   orderLimitsEnvironment,
   orderStreamEnvironment,
@@ -89,6 +90,7 @@ export class StatelessStack extends Stack {
         [http.jwtIssuer]: jwt.issuer,
         [http.jwtAudience]: jwt.audience,
         ...orderLimitsEnvironment(stage.orderLimits),
+        ...imageLimitsEnvironment(stage.imageLimits),
       },
     })
       // Epochs: put (plain and inside TransactWriteItems, which needs PutItem per item), get, newest-first query.
