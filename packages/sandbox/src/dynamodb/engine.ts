@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
-import { delimiter } from "node:path";
+import { tmpdir } from "node:os";
+import { delimiter, resolve } from "node:path";
 import { ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { createDocumentClient, type LocalCredentials } from "@meridian/adapters";
 import {
@@ -119,9 +121,12 @@ interface Spawned {
 }
 
 /** Spawns the JVM; without `fixedPort` it is the loopback launcher, which prints its port on stdout. */
-function spawnEngine(args: string[], fixedPort?: number): Spawned {
+function spawnEngine(args: string[], fixedPort: number | undefined, cwd: string): Spawned {
   const launcher = fixedPort === undefined;
   const child = spawn("java", args, {
+    // DynamoDB Local writes dynamodb-local-metadata.json (an installation id) into its working directory:
+    // the data folder (or the temporary one), never the user's checkout.
+    cwd,
     // The launcher exits when its stdin closes (this process is gone); stdout carries its ready line.
     stdio: launcher ? ["pipe", "pipe", "pipe"] : ["ignore", "ignore", "pipe"],
   });
@@ -174,8 +179,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (!version) throw new JavaMissingError();
   const jar = engineJar();
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  const dbPath = options.dbPath ? resolve(options.dbPath) : undefined;
+  const cwd = dbPath ?? tmpdir();
+  mkdirSync(cwd, { recursive: true });
   const engineArgs = [
-    ...(options.dbPath ? ["-dbPath", options.dbPath] : ["-inMemory"]),
+    ...(dbPath ? ["-dbPath", dbPath] : ["-inMemory"]),
     // No start-up telemetry to AWS from a developer's machine (nor a wait on it when offline).
     "-disableTelemetry",
   ];
@@ -185,15 +193,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   if (launcher.kind === "loopback") {
     const classpath = `${jar.jar}${delimiter}${launcher.classDir}`;
     const port = String(options.port ?? 0);
-    const spawned = spawnEngine([
-      ...jvm,
-      "-cp",
-      classpath,
-      LOOPBACK_MAIN_CLASS,
-      ...engineArgs,
-      "-port",
-      port,
-    ]);
+    const spawned = spawnEngine(
+      [...jvm, "-cp", classpath, LOOPBACK_MAIN_CLASS, ...engineArgs, "-port", port],
+      undefined,
+      cwd,
+    );
     try {
       const listening = await beforeDeadline(spawned.port, deadline, spawned);
       return await untilReady(spawned, listening, deadline, undefined, options.credentials);
@@ -206,7 +210,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     }
   }
   const port = options.port || (await freePort());
-  const spawned = spawnEngine([...jvm, "-jar", jar.jar, ...engineArgs, "-port", String(port)], port);
+  const spawned = spawnEngine([...jvm, "-jar", jar.jar, ...engineArgs, "-port", String(port)], port, cwd);
   if (spawned.child.pid) watchForOrphan(spawned.child.pid);
   return untilReady(spawned, port, deadline, exposure, options.credentials);
 }
