@@ -188,6 +188,23 @@ describe("npm start", () => {
     expect(stock).toBe(0);
   });
 
+  it("answers a mistyped option, or one npm took for itself (no `--`), with what to write and the usage", async () => {
+    // Act
+    const typo = await run(START, ["--inmemory"], {});
+    const withoutDashes = await run(START, [], { npm_config_in_memory: "true" });
+    const tokenTypo = await run(TOKEN, ["--rol", "admin"], {});
+
+    // Assess
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("Unknown option '--inmemory'");
+    expect(typo.stderr).toContain("Usage: npm start");
+    expect(typo.stderr).not.toMatch(/ERR_PARSE_ARGS|\n\s+at /);
+    expect(withoutDashes.code).toBe(2);
+    expect(withoutDashes.stderr).toContain("write `npm start -- --in-memory`");
+    expect(tokenTypo.code).toBe(2);
+    expect(tokenTypo.stderr).toContain("Usage: npm run -s token");
+  });
+
   it("stops at once with install instructions when Java is missing", async () => {
     const bin = newHome();
     symlinkSync(process.execPath, join(bin, "node"));

@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import { createDocumentClient, DynamoApiKeyStore, tableNames } from "@meridian/adapters";
 import { ApiKeyHasher, createApiKey, pepperOf, systemClock, toSummary } from "@meridian/core";
 import { resolveAppSecret } from "@meridian/functions";
 import { readRunningSandbox } from "../running.ts";
+import { parseCli, runCli } from "./args.ts";
 
 const USAGE = `Usage: npm run apikey -- <command> [--stage <name> [--region <r>]]
 
@@ -38,16 +38,19 @@ async function target(stage: string | undefined, region: string | undefined, hom
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      name: { type: "string" },
-      stage: { type: "string" },
-      region: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
+  const { values, positionals } = parseCli(
+    {
+      allowPositionals: true,
+      options: {
+        name: { type: "string" },
+        stage: { type: "string" },
+        region: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
     },
-  });
+    "npm run apikey",
+  );
   const [command, arg] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
@@ -103,10 +106,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+runCli(main, USAGE);

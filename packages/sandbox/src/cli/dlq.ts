@@ -1,10 +1,10 @@
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import type { S3Event } from "aws-lambda";
 import { EVENTS_PATH, listAsyncFailures } from "../events/async-invoker.ts";
 import { readRunningSandbox } from "../running.ts";
 import { dlqNames, listDlq, redriveDlq, type StreamFailureRecord } from "../streams/destination.ts";
 import { type StreamHandlerLoader, streamHandlers } from "../streams/registry.ts";
+import { parseCli, runCli } from "./args.ts";
 
 const USAGE = `Usage: npm run dlq -- <command> [--name <mapping>|image-processor] [--json]
 
@@ -124,14 +124,17 @@ async function redrive(home: string, dir: string, names: string[], json: boolean
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      name: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
+  const { values, positionals } = parseCli(
+    {
+      allowPositionals: true,
+      options: {
+        name: { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
     },
-  });
+    "npm run dlq",
+  );
   const [command] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
@@ -158,10 +161,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+runCli(main, USAGE);

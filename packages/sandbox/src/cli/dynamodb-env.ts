@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
 import { readRunningSandbox } from "../running.ts";
+import { parseCli, runCli } from "./args.ts";
 
 const USAGE = `Usage: eval "$(npm run -s dynamodb:env)"
 
@@ -13,7 +13,10 @@ own access key and secret, and the region. Then, in the same shell:
 const quoted = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
 function main(): number {
-  const { values } = parseArgs({ options: { help: { type: "boolean", short: "h" } } });
+  const { values } = parseCli(
+    { options: { help: { type: "boolean", short: "h" } } },
+    "npm run -s dynamodb:env",
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -37,4 +40,4 @@ function main(): number {
   return 0;
 }
 
-process.exit(main());
+runCli(main, USAGE);

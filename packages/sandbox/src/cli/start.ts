@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
 import { ConfigError, jsonSink, numberFromText, parseEnv } from "@meridian/core";
 import * as z from "zod/mini";
 import { JavaMissingError } from "../dynamodb/index.ts";
 import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
 import { startSandbox } from "../sandbox.ts";
+import { parseCli, UsageError } from "./args.ts";
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
 
@@ -32,13 +32,16 @@ const EnvSchema = z.object({
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      "in-memory": { type: "boolean" },
-      port: { type: "string" },
-      help: { type: "boolean", short: "h" },
+  const { values } = parseCli(
+    {
+      options: {
+        "in-memory": { type: "boolean" },
+        port: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
     },
-  });
+    "npm start",
+  );
   if (values.help) {
     console.log(USAGE);
     return;
@@ -117,6 +120,10 @@ Press Ctrl-C to stop.
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
   if (error instanceof JavaMissingError || error instanceof ConfigError) {
     console.error(error.message);
   } else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {

@@ -1,6 +1,6 @@
-import { parseArgs } from "node:util";
 import { ISSUER_PATH, signLocalToken } from "../issuer.ts";
 import { readRunningSandbox } from "../running.ts";
+import { parseCli, runCli } from "./args.ts";
 
 const USAGE = `Usage: npm run -s token -- --role admin|customer [--sub <id>] [--ttl <seconds>]
 
@@ -8,14 +8,17 @@ Prints a bearer token (only the token, on stdout) from the running sandbox's loc
   curl -H "authorization: Bearer $(npm run -s token -- --role customer --sub alice)" http://127.0.0.1:3000/orders`;
 
 function main(): Promise<number> | number {
-  const { values } = parseArgs({
-    options: {
-      role: { type: "string" },
-      sub: { type: "string" },
-      ttl: { type: "string", default: "3600" },
-      help: { type: "boolean", short: "h" },
+  const { values } = parseCli(
+    {
+      options: {
+        role: { type: "string" },
+        sub: { type: "string" },
+        ttl: { type: "string", default: "3600" },
+        help: { type: "boolean", short: "h" },
+      },
     },
-  });
+    "npm run -s token",
+  );
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -47,10 +50,4 @@ function main(): Promise<number> | number {
   });
 }
 
-Promise.resolve(main()).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
-);
+runCli(main, USAGE);
