@@ -65,6 +65,17 @@ import { prettySink } from "./pretty-logger.ts";
 import { type S3Store, startS3Store } from "./s3/index.ts";
 import { type StreamRunner, startStreamRunner } from "./streams/index.ts";
 
+/** The DynamoDB a user pointed the sandbox at (DYNAMODB_ENDPOINT) does not answer. */
+export class ExternalDynamoDbUnreachableError extends Error {
+  constructor(endpoint: string, code: string) {
+    super(
+      `DynamoDB at ${endpoint} (DYNAMODB_ENDPOINT) does not answer (${code}): start it there, or unset ` +
+        "DYNAMODB_ENDPOINT and the sandbox runs its own DynamoDB Local.",
+    );
+    this.name = "ExternalDynamoDbUnreachableError";
+  }
+}
+
 /** The sandbox's images bucket, in its own S3 store. */
 export const IMAGES_BUCKET = "meridian-local-images";
 /** Where the sandbox serves renditions publicly, as the CDN does in AWS. */
@@ -236,7 +247,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   try {
-    await prepare(db);
+    await prepare(db).catch((error: unknown) => {
+      const code = (error as { code?: string }).code;
+      if (
+        options.dynamodbEndpoint &&
+        code &&
+        /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH)$/.test(code)
+      )
+        throw new ExternalDynamoDbUnreachableError(options.dynamodbEndpoint, code);
+      throw error;
+    });
 
     // Listen first: the issuer URL (in every token and in the API's config) contains the port.
     // Until the app is built (a few ms), requests get the documented 503 shape, with a request id.

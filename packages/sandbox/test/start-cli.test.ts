@@ -205,6 +205,21 @@ describe("npm start", () => {
     expect(tokenTypo.stderr).toContain("Usage: npm run -s token");
   });
 
+  it("says which DynamoDB it tried when DYNAMODB_ENDPOINT does not answer", async () => {
+    // Act
+    const result = await run(START, ["--in-memory", "--port", "0"], {
+      DYNAMODB_ENDPOINT: "http://127.0.0.1:9",
+      MERIDIAN_HOME: newHome(),
+    });
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "DynamoDB at http://127.0.0.1:9 (DYNAMODB_ENDPOINT) does not answer (ECONNREFUSED)",
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("stops at once with install instructions when Java is missing", async () => {
     const bin = newHome();
     symlinkSync(process.execPath, join(bin, "node"));

@@ -2,7 +2,7 @@ import { ConfigError, jsonSink, numberFromText, parseEnv } from "@meridian/core"
 import * as z from "zod/mini";
 import { JavaMissingError } from "../dynamodb/index.ts";
 import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
-import { startSandbox } from "../sandbox.ts";
+import { ExternalDynamoDbUnreachableError, startSandbox } from "../sandbox.ts";
 import { parseCli, UsageError } from "./args.ts";
 
 const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
@@ -124,7 +124,11 @@ main().catch((error: unknown) => {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (error instanceof JavaMissingError || error instanceof ConfigError) {
+  if (
+    error instanceof JavaMissingError ||
+    error instanceof ConfigError ||
+    error instanceof ExternalDynamoDbUnreachableError
+  ) {
     console.error(error.message);
   } else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
     console.error(`Port is already in use: ${(error as Error).message}. Set PORT or pass -- --port <n>.`);
