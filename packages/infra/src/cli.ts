@@ -78,7 +78,8 @@ export function planCdk(
   const has = (flag: string) => passthrough.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
   const perCommand: Record<Command, string[]> = {
     synth: ["--quiet"],
-    diff: ["--all"],
+    // `cdk diff` compares every stack of the app when none is named; it has no --all option.
+    diff: [],
     deploy: ["--all", ...(ci && !has("--require-approval") ? ["--require-approval", "never"] : [])],
     destroy: ["--all", ...(ci && !has("--force") && !has("-f") ? ["--force"] : [])],
   };

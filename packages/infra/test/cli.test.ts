@@ -12,7 +12,7 @@ describe("npm run synth|diff|deploy|destroy", () => {
     expect(planCdk("deploy", ["--stage", "staging", "--require-approval", "never"], env)).toEqual({
       args: ["deploy", "-c", "stage=staging", "--all", "--require-approval", "never"],
     });
-    expect(planCdk("diff", ["--stage=prod"], env).args).toEqual(["diff", "-c", "stage=prod", "--all"]);
+    expect(planCdk("diff", ["--stage=prod"], env).args).toEqual(["diff", "-c", "stage=prod"]);
   });
 
   it("deploys your personal stage when no stage is given, never prod", () => {
