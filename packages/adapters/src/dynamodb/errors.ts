@@ -66,3 +66,11 @@ export async function putNew(call: () => Promise<unknown>): Promise<void> {
     if (!landedOnEarlierAttempt(error)) throw error;
   }
 }
+
+/**
+ * A short random pause before trying a transaction again that lost to another on the same items
+ * (TransactionConflict), growing with the attempt so that the writers spread out.
+ */
+export function afterConflict(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+}

@@ -16,7 +16,7 @@ import {
   type ProductImageRef,
 } from "@meridian/core";
 import { fromProductItem } from "./catalog-store.ts";
-import { dynamo } from "./errors.ts";
+import { afterConflict, dynamo } from "./errors.ts";
 
 const imageKey = (imageId: string) => ({ id: `IMAGE#${imageId}` });
 /** How often a write that lost a race on the product's lists reads them again. */
@@ -49,7 +49,7 @@ export class DynamoImageStore implements ImageStore {
         const conflict = error.CancellationReasons?.some((r) => r.Code === "TransactionConflict");
         if (!conflict || attempt >= ATTEMPTS)
           throw new DependencyUnavailableError("database", { cause: error });
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        await afterConflict(attempt);
       }
     }
   }
@@ -160,11 +160,7 @@ export class DynamoImageStore implements ImageStore {
       // becomes READY meanwhile (its reference just added) makes this read again and take the reference too.
       const current = await this.get(image.imageId);
       if (!current) return false;
-      const { Item } = await dynamo(() =>
-        this.db.send(
-          new GetCommand({ TableName: this.tableName, Key: { id: image.productId }, ConsistentRead: true }),
-        ),
-      );
+      const Item = await this.productItem(image.productId);
       const slots = (Item?.imageSlots ?? []) as string[];
       const refs = (Item?.images ?? []) as ProductImageRef[];
       const slot = slots.indexOf(image.imageId);
@@ -207,11 +203,7 @@ export class DynamoImageStore implements ImageStore {
 
   async reorder(productId: string, order: string[], atIso: string): Promise<Product> {
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      const { Item } = await dynamo(() =>
-        this.db.send(
-          new GetCommand({ TableName: this.tableName, Key: { id: productId }, ConsistentRead: true }),
-        ),
-      );
+      const Item = await this.productItem(productId);
       if (Item?.kind !== "PRODUCT") throw new NotFoundError("Product", productId);
       const refs = (Item.images ?? []) as ProductImageRef[];
       const ids = refs.map((r) => r.imageId);
@@ -251,17 +243,22 @@ export class DynamoImageStore implements ImageStore {
   }
 
   private async slotsOf(productId: string): Promise<string[]> {
+    return ((await this.productItem(productId, "imageSlots"))?.imageSlots ?? []) as string[];
+  }
+
+  /** The product's item as stored, read consistently (only `projection`'s attributes, when given). */
+  private async productItem(productId: string, projection?: string) {
     const { Item } = await dynamo(() =>
       this.db.send(
         new GetCommand({
           TableName: this.tableName,
           Key: { id: productId },
-          ProjectionExpression: "imageSlots",
           ConsistentRead: true,
+          ...(projection ? { ProjectionExpression: projection } : {}),
         }),
       ),
     );
-    return (Item?.imageSlots ?? []) as string[];
+    return Item;
   }
 
   /** Takes the id at `index` out of the product's list, on condition it is still there. */

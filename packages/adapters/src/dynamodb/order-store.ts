@@ -25,7 +25,7 @@ import {
   type OrderStore,
   type ReservationOutcome,
 } from "@meridian/core";
-import { dynamo } from "./errors.ts";
+import { afterConflict, dynamo } from "./errors.ts";
 import { recordWrittenWith, writeIdempotent } from "./idempotency.ts";
 import { TTL_ATTRIBUTE } from "./tables.ts";
 
@@ -246,7 +246,7 @@ export class DynamoOrderStore implements OrderStore {
       if (outcome !== "CONFLICT") return outcome;
       if (attempt >= RESERVE_ATTEMPTS || Date.now() - started > BUDGETS.orderStream.call.totalMs)
         throw new DependencyUnavailableError("database");
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      await afterConflict(attempt);
     }
   }
 
