@@ -86,6 +86,23 @@ const ok = {
   ],
 };
 
+/** What processUploadedImage needs, on the in-memory ports, with `result` as the processor's answer. */
+function processingDeps(
+  images: ReturnType<typeof memoryImages>,
+  objects: ReturnType<typeof memoryObjects>,
+  result: Awaited<ReturnType<ImageProcessor["process"]>>,
+  publicUrl = (key: string) => key,
+) {
+  return {
+    images: images.store,
+    objects: objects.bucket,
+    processor: processor(result),
+    clock: fixedClock(),
+    ids: sequentialIds(),
+    publicUrl,
+  };
+}
+
 async function uploaded(images: ReturnType<typeof memoryImages>, objects: ReturnType<typeof memoryObjects>) {
   const deps = {
     images: images.store,
@@ -142,14 +159,7 @@ describe("processUploadedImage", () => {
     const images = memoryImages();
     const objects = memoryObjects();
     const { imageId } = await uploaded(images, objects);
-    const deps = {
-      images: images.store,
-      objects: objects.bucket,
-      processor: processor(ok),
-      clock: fixedClock(),
-      ids: sequentialIds(),
-      publicUrl: (k: string) => `https://cdn.test/${k}`,
-    };
+    const deps = processingDeps(images, objects, ok, (k) => `https://cdn.test/${k}`);
 
     // Act
     const outcome = await processUploadedImage(deps, uploadKey(PRODUCT, imageId));
@@ -184,14 +194,7 @@ describe("processUploadedImage", () => {
     const images = memoryImages();
     const objects = memoryObjects();
     const { imageId } = await uploaded(images, objects);
-    const deps = {
-      images: images.store,
-      objects: objects.bucket,
-      processor: processor({ ok: false, reason: "NOT_AN_IMAGE" }),
-      clock: fixedClock(),
-      ids: sequentialIds(),
-      publicUrl: (k: string) => k,
-    };
+    const deps = processingDeps(images, objects, { ok: false, reason: "NOT_AN_IMAGE" });
 
     // Act
     const outcome = await processUploadedImage(deps, uploadKey(PRODUCT, imageId));
@@ -210,14 +213,7 @@ describe("processUploadedImage", () => {
       `products/${PRODUCT}/uploads/0190a000-0000-7000-8000-0000000000ff`,
       new Uint8Array([1]),
     );
-    const deps = {
-      images: images.store,
-      objects: objects.bucket,
-      processor: processor(ok),
-      clock: fixedClock(),
-      ids: sequentialIds(),
-      publicUrl: (k: string) => k,
-    };
+    const deps = processingDeps(images, objects, ok);
 
     // Act / Assess
     expect(await processUploadedImage(deps, "elsewhere/file.png")).toBe("SKIPPED");
@@ -232,14 +228,7 @@ describe("processUploadedImage", () => {
     const images = memoryImages();
     const objects = memoryObjects();
     const { imageId } = await uploaded(images, objects);
-    const deps = {
-      images: images.store,
-      objects: objects.bucket,
-      processor: processor(ok),
-      clock: fixedClock(),
-      ids: sequentialIds(),
-      publicUrl: (k: string) => k,
-    };
+    const deps = processingDeps(images, objects, ok);
     await processUploadedImage(deps, uploadKey(PRODUCT, imageId));
     objects.objects.set(uploadKey(PRODUCT, imageId), new Uint8Array([7]));
 
@@ -257,14 +246,7 @@ describe("processUploadedImage", () => {
     const images = memoryImages();
     const objects = memoryObjects();
     const { imageId } = await uploaded(images, objects);
-    const deps = {
-      images: images.store,
-      objects: objects.bucket,
-      processor: processor(ok),
-      clock: fixedClock(),
-      ids: sequentialIds(),
-      publicUrl: (k: string) => k,
-    };
+    const deps = processingDeps(images, objects, ok);
     const stale = images.records.get(imageId) as ProductImage;
     const loser = { ...deps, images: { ...images.store, get: async () => stale } };
 

@@ -340,9 +340,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // Only renditions: an upload still carries whatever metadata it came with.
       local.get(`${IMAGES_PATH}/*`, async (c) => {
         const key = getPath(c.req.raw).slice(IMAGES_PATH.length + 1);
-        if (!RENDITION_KEY.test(key))
-          return c.json(errorBody(randomUUID(), { code: "NOT_FOUND", message: "No such image" }), 404);
-        const bytes = await bucket.read(key);
+        const bytes = RENDITION_KEY.test(key) ? await bucket.read(key) : undefined;
         if (!bytes)
           return c.json(errorBody(randomUUID(), { code: "NOT_FOUND", message: "No such image" }), 404);
         return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
