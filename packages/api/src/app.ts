@@ -16,6 +16,7 @@ import { errorHandler, methodNotAllowedAnswer, notFoundHandler } from "./error-h
 import { apiKeyAuth } from "./middleware/api-key.ts";
 import { canonicalPaths } from "./middleware/canonical-path.ts";
 import { jwtAuth } from "./middleware/jwt-auth.ts";
+import { apiKeyOrToken } from "./middleware/key-or-token.ts";
 import { observeRequests } from "./middleware/observe.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -65,8 +66,8 @@ export function createApp(deps: AppDeps): MeridianApp {
   const auth = apiKeyAuth({ apiKeys: deps.apiKeys, hasher: deps.hasher, cacheTtlMs: deps.apiKeyCacheTtlMs });
   visitRoutes(api, full);
   healthRoutes(api, full);
-  epochRoutes(api, full, auth);
   const signedIn = jwtAuth(deps.jwt);
+  epochRoutes(api, full, apiKeyOrToken(auth, signedIn));
   productRoutes(api, full, signedIn);
   orderRoutes(api, full, signedIn);
   imageRoutes(api, full, signedIn);

@@ -2,6 +2,7 @@ import { request as httpRequest } from "node:http";
 import { createDocumentClient, DynamoApiKeyStore } from "@meridian/adapters";
 import { ApiKeyHasher, createApiKey, type Epoch, systemClock } from "@meridian/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signLocalToken } from "../src/issuer.ts";
 import type { Sandbox } from "../src/sandbox.ts";
 import { type Client, client, errorOf, startTestSandbox } from "./support.ts";
 
@@ -163,6 +164,69 @@ describe("GET /epochs?mine=true", () => {
     expect(inFullListing.status).toBe(400);
     expect(badFlag.status).toBe(400);
     expect((await errorOf(badFlag)).message.startsWith("mine:")).toBe(true);
+  });
+});
+
+describe("signed-in users record and read epochs with their token", () => {
+  const bearer = async (sub: string) => ({
+    authorization: `Bearer ${await signLocalToken(sandbox.issuerKey, { issuer: sandbox.config.jwt.issuer, role: "customer", sub })}`,
+  });
+
+  it("records with a bearer token, lists its own with mine=true, and scopes Idempotency-Key to the user", async () => {
+    const alice = await bearer("alice-epochs");
+    const bob = await bearer("bob-epochs");
+    const post = (headers: Record<string, string>) => api("/epoch", { method: "POST", key: null, headers });
+
+    const first = await post({ ...alice, "idempotency-key": "same" });
+    const retried = await post({ ...alice, "idempotency-key": "same" });
+    const bobs = await post({ ...bob, "idempotency-key": "same" });
+    const mine = await api("/epochs?mine=true", { key: null, headers: alice });
+    const all = await api("/epochs?limit=5", { key: null, headers: bob });
+    const one = await api(`/epochs/${((await first.clone().json()) as Epoch).id}`, {
+      key: null,
+      headers: bob,
+    });
+    const admin = {
+      authorization: `Bearer ${await signLocalToken(sandbox.issuerKey, { issuer: sandbox.config.jwt.issuer, role: "admin", sub: "ada" })}`,
+    };
+    const asAdmin = await api("/epochs?limit=5", { key: null, headers: admin });
+
+    expect(first.status).toBe(201);
+    const recorded = (await first.json()) as Epoch;
+    expect(retried.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await retried.json()) as Epoch).id).toBe(recorded.id);
+    expect(((await bobs.json()) as Epoch).id).not.toBe(recorded.id);
+    expect(((await mine.json()) as { items: Epoch[] }).items.map((e) => e.id)).toEqual([recorded.id]);
+    // Customers sign up themselves: every epoch, with its IP, is for API keys and admins.
+    expect(all.status).toBe(403);
+    expect((await errorOf(all)).message).toContain("mine=true");
+    expect(one.status).toBe(403);
+    expect(asAdmin.status).toBe(200);
+    expect(((await asAdmin.json()) as { items: Epoch[] }).items.map((e) => e.id)).toContain(recorded.id);
+  });
+
+  it("checks an API key as an API key even when a token comes with it", async () => {
+    const res = await api("/epoch", {
+      method: "POST",
+      key: "mk_not-a-key",
+      headers: await bearer("carol-epochs"),
+    });
+
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe("API_KEY_INVALID");
+  });
+
+  it("refuses a caller with neither, naming both, and a bad token as a token", async () => {
+    const none = await api("/epoch", { method: "POST", key: null });
+    const badToken = await api("/epochs?mine=true", {
+      key: null,
+      headers: { authorization: "Bearer a.b.c" },
+    });
+
+    expect(none.status).toBe(401);
+    expect((await errorOf(none)).message).toMatch(/x-api-key.*Bearer/);
+    expect(badToken.status).toBe(401);
+    expect((await errorOf(badToken)).code).toBe("TOKEN_INVALID");
   });
 });
 

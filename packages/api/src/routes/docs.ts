@@ -15,7 +15,7 @@ function operationHtml(
   const body = op.requestBody?.content["application/json"]?.schema;
   return html`<section>
   <h2><span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code></h2>
-  <p>${op.summary ?? ""}${op.security?.length ? ` · needs ${Object.keys(op.security[0] as object)[0] === "Bearer" ? "a bearer token" : "x-api-key"}` : ""}</p>
+  <p>${op.summary ?? ""}${op.security?.length ? ` · needs ${op.security.map((scheme) => (Object.keys(scheme)[0] === "Bearer" ? "a bearer token" : "x-api-key")).join(" or ")}` : ""}</p>
   ${op.description ? html`<p>${op.description}</p>` : ""}
   ${params.length ? html`<h3>Parameters</h3><ul>${params.map((p) => html`<li><code>${p.name}</code> (${p.in}${p.required ? ", required" : ""}) ${p.description ?? ""}</li>`)}</ul>` : ""}
   ${body ? html`<h3>JSON body</h3><pre>${JSON.stringify(body, null, 2)}</pre>` : ""}

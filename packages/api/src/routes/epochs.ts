@@ -11,13 +11,18 @@ import {
 import type { MiddlewareHandler } from "hono";
 import type { RouteDeps } from "../deps.ts";
 import type { AppEnv } from "../env.ts";
+import { recorderOf, requireReadAll } from "../middleware/key-or-token.ts";
 import { countMetric } from "../middleware/observe.ts";
 import { IdempotencyHeaders } from "./idempotency.ts";
 import { type ApiBuilder, errorResponse, mount, IdParams as params } from "./route.ts";
 
-const security = [{ ApiKey: [] }];
-const authErrors = { 401: errorResponse("Missing, unknown or revoked API key") };
+/** Either admits a caller: an API key, or a signed-in user's token (see `apiKeyOrToken`). */
+const security: Record<string, string[]>[] = [{ ApiKey: [] }, { Bearer: [] }];
+const authErrors = {
+  401: errorResponse("No credentials, or an unknown or revoked API key, or an invalid or expired token"),
+};
 
+/** `auth` admits API keys and signed-in users alike (`apiKeyOrToken`). */
 export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHandler<AppEnv>) {
   mount(
     api,
@@ -46,7 +51,7 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
       const { epoch, replayed } = await recordEpoch(deps, {
         ip: deps.clientIp(c),
         body,
-        keyId: c.get("apiKey").id,
+        keyId: recorderOf(c),
         idempotencyKey: headers["idempotency-key"],
       });
       if (replayed) c.header("Idempotent-Replayed", "true");
@@ -64,8 +69,8 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
       useCase: "listEpochs",
       summary: "List epochs, newest first",
       description:
-        "Every API key may read every epoch, with the IP that recorded it (visits to `GET /` included). " +
-        "`mine=true` lists only those the calling key recorded.",
+        "Every API key and admin may read every epoch, with the IP that recorded it (visits to `GET /` included). " +
+        "`mine=true` lists only those the calling key or signed-in user recorded: all a customer may list (403 otherwise).",
       security,
       use: [auth],
       request: { query: ListEpochsQuerySchema },
@@ -73,10 +78,14 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
         200: { description: "A page", content: { "application/json": { schema: EpochPageSchema } } },
         400: errorResponse("Bad limit or cursor"),
         ...authErrors,
+        403: errorResponse("A customer's token without mine=true"),
         503: errorResponse("Database unavailable"),
       },
     },
-    async (c, { query }) => c.json(await listEpochs(deps, query, c.get("apiKey").id)),
+    async (c, { query }) => {
+      if (query.mine !== "true") requireReadAll(c);
+      return c.json(await listEpochs(deps, query, recorderOf(c)));
+    },
   );
 
   mount(
@@ -85,17 +94,21 @@ export function epochRoutes(api: ApiBuilder, deps: RouteDeps, auth: MiddlewareHa
       method: "get",
       path: "/epochs/{id}",
       useCase: "getEpoch",
-      summary: "Get one epoch",
+      summary: "Get one epoch (API keys and admins)",
       security,
       use: [auth],
       request: { params },
       responses: {
         200: { description: "The epoch", content: { "application/json": { schema: EpochSchema } } },
         ...authErrors,
+        403: errorResponse("A customer's token"),
         404: errorResponse("No epoch with that id"),
         503: errorResponse("Database unavailable"),
       },
     },
-    async (c, { params }) => c.json(await getEpoch(deps, params.id ?? "")),
+    async (c, { params }) => {
+      requireReadAll(c);
+      return c.json(await getEpoch(deps, params.id ?? ""));
+    },
   );
 }
