@@ -283,6 +283,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         credentials: s3Credentials,
         dataDir: home.dir ? join(home.dir, "s3") : undefined,
         buckets: [IMAGES_BUCKET],
+        // The dashboard at /app/ POSTs uploads straight to the store, as it does to the bucket in AWS.
+        cors: [
+          {
+            allowedOrigins: [url, `http://localhost:${port}`],
+            allowedMethods: ["POST"],
+            maxAgeSeconds: 3600,
+          },
+        ],
         onError: (error, where) => log.error(`S3 store ${where}`, { error }),
       });
     }

@@ -586,3 +586,88 @@ describe("browser POST uploads under a presigned policy", () => {
     expect(await exists(key)).toBe(false);
   });
 });
+
+describe("CORS, for the dashboard's upload from another origin", () => {
+  const DASHBOARD = "http://127.0.0.1:3000";
+  let withCors: S3Store;
+  let corsClient: S3Client;
+
+  beforeAll(async () => {
+    withCors = await startS3Store({
+      credentials,
+      buckets: [BUCKET],
+      cors: [{ allowedOrigins: [DASHBOARD], allowedMethods: ["POST"], maxAgeSeconds: 3600 }],
+    });
+    corsClient = new S3Client({
+      endpoint: withCors.endpoint,
+      forcePathStyle: true,
+      region: "us-east-1",
+      credentials,
+    });
+  });
+  afterAll(async () => {
+    corsClient.destroy();
+    await withCors.stop();
+  });
+
+  const preflight = (store: S3Store, origin: string, method: string, headers?: string) =>
+    fetch(`${store.endpoint}/${BUCKET}`, {
+      method: "OPTIONS",
+      headers: {
+        origin,
+        "access-control-request-method": method,
+        ...(headers ? { "access-control-request-headers": headers } : {}),
+      },
+    });
+
+  it("answers a preflight from an allowed origin for POST, as S3 does", async () => {
+    const res = await preflight(withCors, DASHBOARD, "POST");
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get("access-control-allow-origin")).toBe(DASHBOARD);
+    expect(res.headers.get("access-control-allow-methods")).toBe("POST");
+    expect(res.headers.get("access-control-max-age")).toBe("3600");
+  });
+
+  it("refuses a preflight from another origin, for another method or asking for headers, with S3's 403", async () => {
+    for (const res of [
+      await preflight(withCors, "https://evil.example", "POST"),
+      await preflight(withCors, DASHBOARD, "PUT"),
+      await preflight(withCors, DASHBOARD, "POST", "x-custom"),
+      await preflight(s3, DASHBOARD, "POST"),
+    ]) {
+      expect(res.status).toBe(403);
+      expect(res.headers.get("access-control-allow-origin")).toBeNull();
+      expect(await res.text()).toContain("<Code>AccessForbidden</Code>");
+    }
+  });
+
+  it("lets the allowed origin read the answer of its upload, and still checks the policy", async () => {
+    const { url, fields } = await createPresignedPost(corsClient, {
+      Bucket: BUCKET,
+      Key: "products/p1/uploads/cors",
+      Conditions: [["content-length-range", 1, MAX]],
+    });
+    const form = (size: number) => {
+      const body = new FormData();
+      for (const [name, value] of Object.entries(fields)) body.append(name, value);
+      body.append("file", png(size), "photo.png");
+      return body;
+    };
+
+    const ok = await fetch(url, { method: "POST", body: form(10), headers: { origin: DASHBOARD } });
+    const tooBig = await fetch(url, { method: "POST", body: form(MAX + 1), headers: { origin: DASHBOARD } });
+    const stranger = await fetch(url, {
+      method: "POST",
+      body: form(10),
+      headers: { origin: "https://evil.example" },
+    });
+
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get("access-control-allow-origin")).toBe(DASHBOARD);
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.headers.get("access-control-allow-origin")).toBe(DASHBOARD);
+    // S3 stores a form from any origin that holds a valid policy; only the browser's read of it is refused.
+    expect(stranger.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});

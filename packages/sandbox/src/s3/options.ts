@@ -1,5 +1,6 @@
 import { parseConfig } from "@meridian/core";
 import * as z from "zod/mini";
+import type { S3CorsRule } from "./cors.ts";
 import type { S3Credentials } from "./sigv4.ts";
 
 export interface S3StoreOptions {
@@ -13,6 +14,8 @@ export interface S3StoreOptions {
   port?: number;
   /** Buckets created at start when missing. */
   buckets?: string[];
+  /** CORS rules of every bucket (S3's semantics: see cors.ts). Default none: cross-origin browsers are refused. */
+  cors?: S3CorsRule[];
   /** Internal errors (an answer of 500, a listener that threw). Default: console.error. */
   onError?: (error: unknown, where: string) => void;
 }
@@ -28,6 +31,17 @@ const OptionsSchema = z.strictObject({
   port: z._default(z.number().check(z.int(), z.minimum(0), z.maximum(65_535)), 0),
   buckets: z._default(
     z.array(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name"))),
+    [],
+  ),
+  cors: z._default(
+    z.array(
+      z.strictObject({
+        allowedOrigins: z.array(z.string().check(z.minLength(1))),
+        allowedMethods: z.array(z.enum(["GET", "PUT", "POST", "DELETE", "HEAD"])),
+        allowedHeaders: z.optional(z.array(z.string())),
+        maxAgeSeconds: z.optional(z.number().check(z.int(), z.minimum(0))),
+      }),
+    ),
     [],
   ),
   onError: z.optional(

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StoreContext } from "./context.ts";
+import { applyCors } from "./cors.ts";
 import { notImplemented, S3Error } from "./errors.ts";
 import { type ObjectCreatedListener, ObjectCreatedNotifier } from "./events.ts";
 import { type Exchange, exchangeOf, sendError } from "./exchange.ts";
@@ -127,6 +128,12 @@ export async function startS3Store(options: S3StoreOptions): Promise<S3Store> {
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const ex = exchangeOf(req, res);
+    try {
+      if (applyCors(resolved.cors, req, res)) return;
+    } catch (error) {
+      sendError(ex, error as S3Error);
+      return;
+    }
     dispatch(ctx, ex, (error) => onError(error, `${ex.method} ${ex.rawPath}`)).catch((error: unknown) => {
       if (!(error instanceof S3Error)) onError(error, `${ex.method} ${ex.rawPath}`);
       sendError(
