@@ -20,7 +20,10 @@ import {
   BUDGETS,
   createApiKey,
   createLogger,
+  DASHBOARD_BASE,
+  DASHBOARD_SCOPE,
   DEFAULT_ORDER_LIMITS,
+  dashboardContentSecurityPolicy,
   type EmfDocument,
   generateApiKey,
   type ImageContentType,
@@ -44,6 +47,8 @@ import {
 import type { S3Event } from "aws-lambda";
 import { getPath } from "hono/utils/url";
 import { answerClientErrors } from "./client-errors.ts";
+import { DEFAULT_DASHBOARD_DIR, dashboardRoutes, RELOAD_PATH, ReloadHub } from "./dashboard/serve.ts";
+import { type DashboardWatcher, watchDashboard } from "./dashboard/watch.ts";
 import {
   type EngineEvent,
   type EngineStatus,
@@ -115,6 +120,12 @@ export interface SandboxOptions {
   imageRetryDelaysMs?: readonly number[];
   /** Stream polling interval (ms); default 250, as Lambda. */
   streamPollIntervalMs?: number;
+  /**
+   * The web dashboard at `/app/`: served from `dir` (default packages/web/dist, `npm run build:web`); with
+   * `watch` (what `npm start` does) built now and rebuilt on change, the open page reloading itself.
+   * `false`: no dashboard. Default: the built one, if any.
+   */
+  dashboard?: false | { dir?: string; watch?: boolean };
   /** When the sandbox restarts its DynamoDB Local after a crash (tests shorten it). */
   engineRestart?: Partial<RestartPolicy>;
   /** Also hand each engine event (exit, restart, giving up) to this function; each is logged anyway. */
@@ -222,6 +233,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let s3Store: S3Store | undefined;
   let imageEvents: AsyncInvoker<S3Event> | undefined;
   let schedule: NodeJS.Timeout | undefined;
+  let dashboardWatcher: DashboardWatcher | undefined;
   let stopping = false;
   let followStream: (() => Promise<void>) | undefined;
   afterEngineRestart = async () => {
@@ -232,6 +244,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stop = async () => {
     stopping = true;
     clearTimeout(schedule);
+    await dashboardWatcher?.close();
     await orderStream?.stop();
     await imageEvents?.stop();
     await s3Store?.stop();
@@ -402,10 +415,55 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
     }
 
+    if (options.dashboard !== false) {
+      const reload = options.dashboard?.watch ? new ReloadHub() : undefined;
+      if (reload) {
+        dashboardWatcher = await watchDashboard({
+          onBuilt: (ms) => {
+            log.info(`dashboard built in ${ms} ms`);
+            reload.reload();
+          },
+          onError: (error) => log.error("dashboard build failed", { error }),
+        });
+      }
+      const watcher = dashboardWatcher;
+      local.route(
+        "/",
+        dashboardRoutes({
+          dir: options.dashboard?.dir ?? DEFAULT_DASHBOARD_DIR,
+          origin: url,
+          config: {
+            stage: "local",
+            apiUrl: url,
+            ...(images ? { imagesUrl: `${url}${IMAGES_PATH}` } : {}),
+            auth: {
+              authority: config.jwt.issuer,
+              clientId: LOCAL_AUDIENCE,
+              logoutUrl: `${config.jwt.issuer}/logout`,
+              scope: DASHBOARD_SCOPE,
+            },
+            ...(reload ? { reloadUrl: RELOAD_PATH } : {}),
+          },
+          headers: {
+            "content-security-policy": dashboardContentSecurityPolicy({
+              connect: s3Store ? [s3Store.endpoint] : [],
+              images: [],
+            }),
+            "x-frame-options": "DENY",
+            "x-content-type-options": "nosniff",
+            "referrer-policy": "strict-origin-when-cross-origin",
+          },
+          ...(watcher ? { building: () => watcher.building() } : {}),
+          reload,
+        }),
+      );
+    }
+
     handle = (request, env) => {
       // Hono's own path extraction (no URL object per request).
       const path = getPath(request);
-      if (path.startsWith("/_sandbox/")) return local.fetch(request, env);
+      if (path.startsWith("/_sandbox/") || path === "/app" || path.startsWith(DASHBOARD_BASE))
+        return local.fetch(request, env);
       // While the engine restarts, and until its tables and key are back, the API would answer 500 (no
       // table) or 401 (no key) for what is an outage: it answers 503, as for any unavailable dependency.
       // Liveness (`/health`) still answers: the process is alive.
