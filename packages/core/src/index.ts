@@ -17,6 +17,7 @@ export * from "./observability/collect-metrics.ts";
 export * from "./observability/emf.ts";
 export * from "./observability/logger.ts";
 export * from "./observability/metrics.ts";
+export * from "./observability/metrics-reader.ts";
 export * from "./orders/errors.ts";
 export * from "./orders/limits.ts";
 export * from "./orders/order.ts";
