@@ -1,4 +1,15 @@
-import type { EmfDocument, MetricsSink } from "@meridian/core";
+import {
+  type EmfDocument,
+  METRIC_SERIES,
+  METRICS_NAMESPACE,
+  METRICS_WINDOW_MINUTES,
+  type MetricSeries,
+  type MetricsQuery,
+  type MetricsReader,
+  type MetricsSink,
+  minuteStart,
+  type SeriesDefinition,
+} from "@meridian/core";
 
 export interface CollectedMetric {
   namespace: string;
@@ -14,17 +25,36 @@ export interface CollectedMetric {
   updatedAt: string;
 }
 
+/** One minute of one metric and dimension set: what CloudWatch stores of EMF values, per minute. */
+interface MinuteBucket {
+  /** The minute's start, in milliseconds. */
+  start: number;
+  sum: number;
+  count: number;
+  min: number;
+  max: number;
+}
+
+type Entry = CollectedMetric & { at: number; minutes: MinuteBucket[] };
+
+const MINUTE_MS = 60_000;
+/** Buckets kept per metric and dimension set: the longest window `GET /metrics` reads. */
+const KEPT_MINUTES = METRICS_WINDOW_MINUTES.max;
+
 /**
  * The sandbox's stand-in for CloudWatch: it reads the EMF documents the functions emit and keeps, per
- * metric and dimension set, the latest value and running aggregates (served at `GET /_sandbox/metrics`).
+ * metric and dimension set, the latest value and running aggregates (served at `GET /_sandbox/metrics`),
+ * and per-minute buckets (sum, count, min, max) of the last 180 minutes, read back by `reader()` for
+ * `GET /metrics` as CloudWatch's GetMetricData answers in AWS.
  */
 export class MetricsCollector {
-  readonly #metrics = new Map<string, CollectedMetric & { at: number }>();
+  readonly #metrics = new Map<string, Entry>();
 
   readonly sink: MetricsSink = (document: EmfDocument) => {
     // Runs for every HTTP request in the sandbox: plain loops, and the ISO date only for new metrics or
     // when the timestamp moved (it is read far less often than it is written).
     const timestamp = document._aws.Timestamp;
+    const minute = minuteStart(timestamp);
     for (const directive of document._aws.CloudWatchMetrics) {
       for (const dimensionSet of directive.Dimensions) {
         let dimensionKey = directive.Namespace;
@@ -44,6 +74,7 @@ export class MetricsCollector {
               seen.at = timestamp;
               seen.updatedAt = new Date(timestamp).toISOString();
             }
+            addToMinute(seen.minutes, minute, value);
           } else {
             const dimensions: Record<string, string> = {};
             for (const name of dimensionSet) dimensions[name] = String(document[name]);
@@ -59,6 +90,7 @@ export class MetricsCollector {
               max: value,
               updatedAt: new Date(timestamp).toISOString(),
               at: timestamp,
+              minutes: [{ start: minute, sum: value, count: 1, min: value, max: value }],
             });
           }
         }
@@ -68,7 +100,94 @@ export class MetricsCollector {
 
   snapshot(): CollectedMetric[] {
     return [...this.#metrics.values()]
-      .map(({ at: _at, ...metric }) => metric)
+      .map(({ at: _at, minutes: _minutes, ...metric }) => metric)
       .sort((a, b) => a.name.localeCompare(b.name));
   }
+
+  /**
+   * The catalogue's series (METRIC_SERIES) from the buckets, as GetMetricData answers them: one point per
+   * minute of [from, to) that has data, oldest first; a series over a dimension (`route`) adds up every
+   * value of it.
+   *
+   * @example
+   * createApp({ ...deps, metrics: collector.reader() });
+   */
+  reader(): MetricsReader {
+    return { read: async (query) => this.#read(query) };
+  }
+
+  #read({ from, to }: MetricsQuery): MetricSeries[] {
+    const fromMs = from.getTime();
+    const toMs = to.getTime();
+    const entries = [...this.#metrics.values()];
+    return METRIC_SERIES.map((series) => {
+      const merged = new Map<number, MinuteBucket>();
+      for (const entry of entries) {
+        if (!matches(series, entry)) continue;
+        for (const bucket of entry.minutes) {
+          if (bucket.start < fromMs || bucket.start >= toMs) continue;
+          const into = merged.get(bucket.start);
+          if (!into) merged.set(bucket.start, { ...bucket });
+          else {
+            into.sum += bucket.sum;
+            into.count += bucket.count;
+            if (bucket.min < into.min) into.min = bucket.min;
+            if (bucket.max > into.max) into.max = bucket.max;
+          }
+        }
+      }
+      const points = [...merged.values()]
+        .sort((a, b) => a.start - b.start)
+        .map((bucket) => ({ t: new Date(bucket.start).toISOString(), v: statOf(series, bucket) }));
+      return { id: series.id, label: series.label, unit: series.unit, stat: series.stat, points };
+    });
+  }
+}
+
+/**
+ * Adds a value to its minute's bucket. Documents arrive in time order almost always (a job's point, stamped
+ * at its interval's end, may come after newer ones): the newest bucket is the one to look at first. Buckets
+ * older than KEPT_MINUTES before the newest are dropped, so each metric keeps at most that many.
+ */
+function addToMinute(minutes: MinuteBucket[], start: number, value: number): void {
+  let i = minutes.length - 1;
+  while (i >= 0 && (minutes[i] as MinuteBucket).start > start) i--;
+  const bucket = minutes[i];
+  if (bucket && bucket.start === start) {
+    bucket.sum += value;
+    bucket.count += 1;
+    if (value < bucket.min) bucket.min = value;
+    if (value > bucket.max) bucket.max = value;
+    return;
+  }
+  const oldest = (minutes[minutes.length - 1]?.start ?? start) - (KEPT_MINUTES - 1) * MINUTE_MS;
+  if (start < oldest) return;
+  minutes.splice(i + 1, 0, { start, sum: value, count: 1, min: value, max: value });
+  const newest = (minutes[minutes.length - 1] as MinuteBucket).start;
+  let expired = 0;
+  while (
+    expired < minutes.length &&
+    (minutes[expired] as MinuteBucket).start <= newest - KEPT_MINUTES * MINUTE_MS
+  )
+    expired++;
+  if (expired > 0) minutes.splice(0, expired);
+}
+
+/** A metric of the series' name whose dimensions are the series' (values equal) plus its `overDimensions`. */
+function matches(series: SeriesDefinition, entry: Entry): boolean {
+  if (entry.name !== series.metric || entry.namespace !== METRICS_NAMESPACE) return false;
+  const over = series.overDimensions ?? [];
+  const names = Object.keys(entry.dimensions);
+  if (names.length !== Object.keys(series.dimensions).length + over.length) return false;
+  for (const name of names) {
+    const wanted = series.dimensions[name];
+    if (wanted === undefined ? !over.includes(name) : entry.dimensions[name] !== wanted) return false;
+  }
+  return true;
+}
+
+function statOf(series: SeriesDefinition, bucket: MinuteBucket): number {
+  if (series.stat === "Sum") return bucket.sum;
+  if (series.stat === "Maximum") return bucket.max;
+  return bucket.sum / bucket.count;
 }
