@@ -9,12 +9,14 @@ import { readRunningSandbox } from "../src/running.ts";
 
 const START = fileURLToPath(new URL("../src/cli/start.ts", import.meta.url));
 const TOKEN = fileURLToPath(new URL("../src/cli/token.ts", import.meta.url));
+// The dashboard's watcher is a Vite build per start: the browser tests cover it.
+const QUIET = { MERIDIAN_DASHBOARD: "off" };
 
 /** Runs one of the sandbox's CLIs to completion. */
 function run(script: string, args: string[], env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...QUIET, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -46,7 +48,7 @@ function newHome(): string {
 /** Runs `npm start`'s program as a user would (a separate process) and waits for its banner. */
 function start(args: string[], env: Record<string, string>): Promise<Running> {
   const child = spawn(process.execPath, ["--import", "tsx", START, "--port", "0", ...args], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...QUIET, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -225,7 +227,7 @@ describe("npm start", () => {
     symlinkSync(process.execPath, join(bin, "node"));
     const started = Date.now();
     const child = spawn(join(bin, "node"), ["--import", "tsx", START, "--in-memory", "--port", "0"], {
-      env: { ...process.env, PATH: bin, MERIDIAN_HOME: newHome(), DYNAMODB_ENDPOINT: "" },
+      env: { ...process.env, ...QUIET, PATH: bin, MERIDIAN_HOME: newHome(), DYNAMODB_ENDPOINT: "" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

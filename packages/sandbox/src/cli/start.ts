@@ -5,20 +5,23 @@ import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
 import { ExternalDynamoDbUnreachableError, startSandbox } from "../sandbox.ts";
 import { parseCli, UsageError } from "./args.ts";
 
-const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>]
+const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>] [-- --dashboard watch|built|off]
 
 Runs Meridian on 127.0.0.1: DynamoDB Local, the tables, a development API key, the S3 store for product
 images and the HTTP API.
 DynamoDB Local is restarted if it exits; after 5 restarts within a minute, the next exit stops the sandbox.
   --in-memory   keep nothing (default: data persists under .meridian/)
   --port <n>    API port (default: $PORT or 3000)
-Environment: PORT, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_FORMAT=pretty|json,
+  --dashboard   the web dashboard at /app/: watch (default) builds it and rebuilds on change, the open
+                page reloading itself; built serves packages/web/dist as it is; off serves none
+Environment: PORT, MERIDIAN_DASHBOARD, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_FORMAT=pretty|json,
              LOG_LEVEL, MERIDIAN_METRICS_PERIOD_SECONDS (metrics job period, default 60; 0 = off)`;
 
 const EnvSchema = z.object({
   PORT: z._default(numberFromText().check(z.int(), z.minimum(0), z.maximum(65535)), 3000),
   MERIDIAN_DEV_API_KEY: z.optional(z.string().check(z.minLength(16, "must be at least 16 characters"))),
   DYNAMODB_ENDPOINT: z.optional(z.url()),
+  MERIDIAN_DASHBOARD: z._default(z.enum(["watch", "built", "off"]), "watch"),
   MERIDIAN_HOME: z._default(z.string().check(z.minLength(1)), ".meridian"),
   LOG_FORMAT: z._default(z.enum(["pretty", "json"]), "pretty"),
   LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
@@ -37,6 +40,7 @@ async function main(): Promise<void> {
       options: {
         "in-memory": { type: "boolean" },
         port: { type: "string" },
+        dashboard: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     },
@@ -46,7 +50,11 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const env = parseEnv(EnvSchema, { ...process.env, ...(values.port ? { PORT: values.port } : {}) });
+  const env = parseEnv(EnvSchema, {
+    ...process.env,
+    ...(values.port ? { PORT: values.port } : {}),
+    ...(values.dashboard ? { MERIDIAN_DASHBOARD: values.dashboard } : {}),
+  });
   const started = performance.now();
   let giveUp = () => {};
   const sandbox = await startSandbox({
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
     printMetrics: env.LOG_FORMAT === "json",
     logLevel: env.LOG_LEVEL,
     metricsJobPeriodSeconds: env.MERIDIAN_METRICS_PERIOD_SECONDS,
+    dashboard: env.MERIDIAN_DASHBOARD === "off" ? false : { watch: env.MERIDIAN_DASHBOARD === "watch" },
     // The event itself is logged; a sandbox without its database has nothing left to serve.
     onEngineEvent: (event) => event.status.state === "failed" && giveUp(),
   });
@@ -89,6 +98,7 @@ async function main(): Promise<void> {
     : "";
   console.log(`
 Meridian sandbox ready in ${Math.round(performance.now() - started)} ms
+  Dashboard  ${env.MERIDIAN_DASHBOARD === "off" ? "off (--dashboard off)" : `${sandbox.url}/app/${env.MERIDIAN_DASHBOARD === "watch" ? "  (rebuilt on change)" : ""}`}
   API        ${sandbox.url}          (docs: ${sandbox.url}/docs, metrics: ${sandbox.url}/_sandbox/metrics)
   DynamoDB   ${sandbox.dynamodbEndpoint} (${where})
 ${exposed}${images}  Health     ${sandbox.url}/health/ready  (engine and stream: ${sandbox.url}/_sandbox/health)
