@@ -33,22 +33,35 @@ export interface TokenRequest {
   role: "admin" | "customer";
   sub: string;
   ttlSeconds?: number;
+  /** The app client the token is for (`client_id`). Default `LOCAL_AUDIENCE`. */
+  clientId?: string;
+  /** Granted scopes, space separated (`scope`). Default `openid`. */
+  scope?: string;
+  /** Cognito's `username` claim, set by the sign-in flow; `npm run token` leaves it out. */
+  username?: string;
+  /** Seconds since 1970 the user signed in (`auth_time`), set by the sign-in flow. */
+  authTime?: number;
+  /** Seconds since 1970 for `iat` (`exp` follows from it). Default now. */
+  issuedAt?: number;
 }
 
 /** Mints an access token shaped like Cognito's: `token_use: access`, `client_id`, `cognito:groups`. */
 export async function signLocalToken(key: LocalIssuerKey, request: TokenRequest): Promise<string> {
   const signingKey = await importJWK(key.privateJwk, "RS256");
+  const issuedAt = request.issuedAt ?? Math.floor(Date.now() / 1000);
   return new SignJWT({
     token_use: "access",
-    client_id: LOCAL_AUDIENCE,
-    scope: "openid",
+    client_id: request.clientId ?? LOCAL_AUDIENCE,
+    scope: request.scope ?? "openid",
     "cognito:groups": request.role === "admin" ? ["admin"] : [],
+    ...(request.username === undefined ? {} : { username: request.username }),
+    ...(request.authTime === undefined ? {} : { auth_time: request.authTime }),
   })
     .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
     .setIssuer(request.issuer)
     .setSubject(request.sub)
-    .setIssuedAt()
-    .setExpirationTime(`${request.ttlSeconds ?? 3600}s`)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + (request.ttlSeconds ?? 3600))
     .sign(signingKey);
 }
 
