@@ -13,7 +13,6 @@ export interface OidcContext {
 /** Endpoint paths, absolute, as the sandbox routes them (Cognito's paths under the issuer). */
 export const PATHS = {
   discovery: `${ISSUER_PATH}/.well-known/openid-configuration`,
-  jwks: `${ISSUER_PATH}/.well-known/jwks.json`,
   authorize: `${ISSUER_PATH}/oauth2/authorize`,
   token: `${ISSUER_PATH}/oauth2/token`,
   userInfo: `${ISSUER_PATH}/oauth2/userInfo`,
