@@ -1,4 +1,5 @@
 export * from "./aws/budget.ts";
+export * from "./aws/cloudwatch-metrics.ts";
 export * from "./dynamodb/api-key-store.ts";
 export * from "./dynamodb/catalog-store.ts";
 export * from "./dynamodb/client.ts";

@@ -23,6 +23,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { epochRoutes } from "./routes/epochs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { imageRoutes } from "./routes/images.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { orderRoutes } from "./routes/orders.ts";
 import { productRoutes } from "./routes/products.ts";
 import type { ApiBuilder } from "./routes/route.ts";
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): MeridianApp {
   productRoutes(api, full, signedIn);
   orderRoutes(api, full, signedIn);
   imageRoutes(api, full, signedIn);
+  metricsRoutes(api, full, signedIn);
   docsRoutes(api);
 
   app.onError(onError);

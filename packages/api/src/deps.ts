@@ -10,6 +10,7 @@ import type {
   ImageObjects,
   ImageStore,
   Logger,
+  MetricsReader,
   OrderLimits,
   OrderStore,
   UploadSigner,
@@ -33,6 +34,8 @@ export interface AppDeps {
   /** Sign-in: how bearer tokens are verified (Cognito in AWS, the sandbox's issuer locally). */
   jwt: JwtAuthOptions;
   hasher: ApiKeyHasher;
+  /** What `GET /metrics` reads: CloudWatch in AWS, the sandbox's collector locally. */
+  metrics: MetricsReader;
   cursors: CursorCodec;
   clientIp: ClientIpResolver;
   logger: Logger;

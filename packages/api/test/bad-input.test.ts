@@ -81,6 +81,18 @@ describe("bad input", () => {
       code: "API_KEY_INVALID",
     },
     {
+      name: "GET /metrics without a token",
+      send: () => api("/metrics?minutes=0", { key: null }),
+      status: 401,
+      code: "TOKEN_INVALID",
+    },
+    {
+      name: "GET /metrics with an API key only (it takes a signed-in user's token)",
+      send: () => api("/metrics"),
+      status: 401,
+      code: "TOKEN_INVALID",
+    },
+    {
       name: "a body over 64 KiB",
       send: () =>
         api("/epoch", { method: "POST", headers: json, body: JSON.stringify({ label: "x".repeat(70_000) }) }),

@@ -1,4 +1,5 @@
 import {
+  cloudWatchMetrics,
   createCommandClient,
   createDocumentClient,
   DynamoApiKeyStore,
@@ -52,11 +53,13 @@ export interface Telemetry {
 
 /**
  * What the HTTP app takes from the process that hosts it (the Lambda handler, the sandbox's server): how the
- * caller's IP and request id are found, how routes are matched, where logs and traces go. No metrics
+ * caller's IP and request id are found, how routes are matched, where logs and traces go, and where
+ * `GET /metrics` reads (the sandbox's collector; CloudWatch when unset). No metrics
  * emitter: each request's metrics travel in its log entry (one line that is also an EMF document, see
  * `observeRequests`). (A `FrontDoor`, in the CDK app, is what stands in front: HTTP API, REST API or ALB.)
  */
 export type HostBindings = Pick<AppDeps, "clientIp" | "frontDoorRequestId" | "router"> &
+  Partial<Pick<AppDeps, "metrics">> &
   Pick<Telemetry, "logger" | "tracing">;
 
 function clientOptions(config: DataConfig, budget: CallBudget, tracing: Tracing = noTracing) {
@@ -108,6 +111,13 @@ export function createMeridianApp(
         })
       : noImagesBucket,
     imageLimits: config.imageLimits,
+    metrics:
+      host.metrics ??
+      cloudWatchMetrics({
+        region: config.region,
+        budget: BUDGETS.http.call,
+        instrument: (client) => tracing?.captureClient(client) ?? client,
+      }),
     hasher: new ApiKeyHasher(config.appSecret),
     cursors: createCursorCodec(config.appSecret),
     apiKeyCacheTtlMs: config.apiKeyCacheTtlMs,

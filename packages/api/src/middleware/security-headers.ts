@@ -32,11 +32,19 @@ function authenticated(c: AppContext): boolean {
 }
 
 /**
+ * A successful answer its route lets the caller's own browser keep a while (`Cache-Control: private, ...`, as
+ * `GET /metrics` does: the dashboard polls it); `private` keeps it out of every shared cache.
+ */
+function privatelyCached(c: AppContext): boolean {
+  return c.res.ok && (c.res.headers.get("cache-control")?.startsWith("private,") ?? false);
+}
+
+/**
  * Headers that keep browsers from misusing an answer, set on every response the app makes (errors and 404s
  * included): `X-Content-Type-Options: nosniff` (JSON is never sniffed into HTML), a `Content-Security-Policy`
  * (none at all for the API; the pages' inline style only, for HTML), `Referrer-Policy`, and
- * `Cache-Control: no-store` on answers to authenticated requests, whatever the route set, so no cache
- * keeps one caller's data.
+ * `Cache-Control: no-store` on answers to authenticated requests, whatever the route set (unless it answered
+ * `private, ...` successfully), so no cache keeps one caller's data.
  *
  * Why not `hono/secure-headers`: it fixes the CSP before the route runs (ours depends on the answer's content
  * type), has nothing for `Cache-Control`, and adds a dozen headers a JSON API does not need. In the `http`
@@ -57,6 +65,6 @@ export function securityHeaders(options: SecurityHeadersOptions = {}) {
     headers.set("Referrer-Policy", referrerPolicy);
     const html = headers.get("content-type")?.toLowerCase().startsWith("text/html") ?? false;
     headers.set("Content-Security-Policy", html ? pagePolicy : apiPolicy);
-    if (authenticated(c)) headers.set("Cache-Control", "no-store");
+    if (authenticated(c) && !privatelyCached(c)) headers.set("Cache-Control", "no-store");
   });
 }

@@ -38,6 +38,8 @@ export async function appOnDynamoDbLocal(): Promise<{ app: MeridianApp; key: str
     imagesBucket: lazyImagesBucket({ bucket: "api-tests", endpoint: "http://127.0.0.1:9" }),
     jwt: { issuer, audience: "api-tests", jwksUrl: new URL(`${issuer}/.well-known/jwks.json`) },
     hasher,
+    // GET /metrics needs a token (401 here); its readers are tested in adapters and sandbox.
+    metrics: { read: () => Promise.reject(new Error("no metrics store in the API tests")) },
     cursors: createCursorCodec(SECRET),
     clientIp: () => "192.0.2.1",
     logger: createLogger({ service: "http", sink: () => {} }),
