@@ -43,6 +43,8 @@ export interface TokenRequest {
   authTime?: number;
   /** Seconds since 1970 for `iat` (`exp` follows from it). Default now. */
   issuedAt?: number;
+  /** A unique token id (`jti`), as Cognito gives every token; `npm run token` leaves it out. */
+  jti?: string;
 }
 
 /** Mints an access token shaped like Cognito's: `token_use: access`, `client_id`, `cognito:groups`. */
@@ -56,6 +58,7 @@ export async function signLocalToken(key: LocalIssuerKey, request: TokenRequest)
     "cognito:groups": request.role === "admin" ? ["admin"] : [],
     ...(request.username === undefined ? {} : { username: request.username }),
     ...(request.authTime === undefined ? {} : { auth_time: request.authTime }),
+    ...(request.jti === undefined ? {} : { jti: request.jti }),
   })
     .setProtectedHeader({ alg: "RS256", kid: key.kid, typ: "JWT" })
     .setIssuer(request.issuer)

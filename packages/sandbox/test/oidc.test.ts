@@ -83,6 +83,7 @@ interface AuthorizeParams {
   code_challenge_method?: string;
   scope?: string;
   nonce?: string;
+  prompt?: string;
 }
 
 function authorizeUrl(params: AuthorizeParams): string {
@@ -405,6 +406,7 @@ describe("authorize endpoint refusals", () => {
       [validParams(verifier, { response_type: undefined }), "invalid_request"],
       [validParams(verifier, { response_type: "token" }), "unsupported_response_type"],
       [validParams(verifier, { scope: "openid admin" }), "invalid_scope"],
+      [validParams(verifier, { prompt: "none" }), "login_required"],
     ];
     for (const [params, error] of cases) {
       const res = await fetch(authorizeUrl(params), { redirect: "manual" });
@@ -497,6 +499,8 @@ describe("refresh, userInfo and revocation", () => {
     const before = decodeJwt(first.access_token);
     const after = decodeJwt(refreshed.access_token);
     expect(after.iat).toBeGreaterThan(before.iat ?? 0);
+    expect(after.jti).toEqual(expect.any(String));
+    expect(after.jti).not.toBe(before.jti);
     expect(decodeJwt(refreshed.id_token ?? "").auth_time).toBe(decodeJwt(first.id_token ?? "").auth_time);
     skewMs = 0;
     expect(await (await me(refreshed.access_token)).json()).toMatchObject({ role: "admin" });

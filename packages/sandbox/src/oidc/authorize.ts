@@ -64,6 +64,7 @@ function parseRequest(
     "code_challenge_method",
     "scope",
     "nonce",
+    "prompt",
   ]);
   if (twice) return invalid(`${twice} must appear once`);
   const responseType = params.get("response_type");
@@ -84,6 +85,9 @@ function parseRequest(
     return { error: "invalid_scope", description: `Scopes supported: ${SCOPES.join(" ")}` };
   // No scope asked: all of the client's, as Cognito grants.
   const scope = asked.length ? [...new Set(asked)].join(" ") : SCOPES.join(" ");
+  // OIDC Core §3.1.2.6: no page may be shown, and there is never a session to sign in silently with.
+  if ((params.get("prompt") ?? "").split(" ").includes("none"))
+    return { error: "login_required", description: "No sign-in session: the sandbox keeps none" };
   return { clientId, redirectUri, state, codeChallenge: challenge, scope, nonce };
 }
 

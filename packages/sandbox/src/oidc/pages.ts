@@ -36,6 +36,7 @@ label,legend{font-weight:600}
 input[type=text]{display:block;width:100%;margin:.25rem 0;padding:.6rem;font:inherit;border:1px solid #6b6b6b;border-radius:4px}
 fieldset{border:1px solid #6b6b6b;border-radius:4px;margin:1rem 0;padding:.5rem 1rem}
 fieldset label{display:block;font-weight:400;padding:.35rem 0}
+form{margin:0 0 1rem}
 button{width:100%;padding:.75rem;font:inherit;font-weight:600;color:#fff;background:#0b57d0;border:0;border-radius:4px;cursor:pointer}
 button:focus-visible,input:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
 .hint,.note{color:#4a4a4a;font-size:.9rem;margin:0}

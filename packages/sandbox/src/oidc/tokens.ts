@@ -55,6 +55,8 @@ export async function mintTokens(config: OidcConfig, grant: Grant): Promise<Toke
     username: grant.username,
     authTime: grant.authTime,
     issuedAt,
+    // Two tokens minted in the same second differ all the same.
+    jti: randomUUID(),
   });
   const response: TokenResponse = { access_token: accessToken, token_type: "Bearer", expires_in: ttl };
   if (grant.scope.split(" ").includes("openid")) {
