@@ -66,6 +66,7 @@ import {
 import { SandboxHome } from "./home.ts";
 import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandboxRoutes } from "./issuer.ts";
 import { MetricsCollector } from "./metrics-collector.ts";
+import { oidcRoutes } from "./oidc/index.ts";
 import { prettySink } from "./pretty-logger.ts";
 import { type S3Store, startS3Store } from "./s3/index.ts";
 import { type StreamRunner, startStreamRunner } from "./streams/index.ts";
@@ -350,6 +351,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     const app = createMeridianApp(config, { clientIp: nodeClientIp, logger: telemetry(SERVICE.http).logger });
     const local = sandboxRoutes(issuerKey, collector);
+    // Sign-in as Cognito's managed login does it (Authorization Code + PKCE), for the dashboard at /app/.
+    local.route(
+      "/",
+      oidcRoutes({
+        issuer: config.jwt.issuer,
+        key: issuerKey,
+        clients: [
+          {
+            clientId: LOCAL_AUDIENCE,
+            redirectUris: [`${url}${DASHBOARD_BASE}callback`],
+            logoutUris: [`${url}${DASHBOARD_BASE}`],
+          },
+        ],
+      }),
+    );
     local.get("/_sandbox/health", (c) => {
       const dynamodb = engine?.status() ?? { state: "external", endpoint };
       const up = dynamodb.state === "up" || dynamodb.state === "external";

@@ -117,3 +117,21 @@ describe("the dashboard at /app/", () => {
     expect((await get("/health", {}, empty)).status).toBe(200);
   });
 });
+
+describe("signing in to the dashboard", () => {
+  it("publishes discovery whose endpoints are the sandbox's, for the dashboard's redirect URI only", async () => {
+    const discovery = (await (
+      await get("/_sandbox/issuer/.well-known/openid-configuration")
+    ).json()) as Record<string, unknown>;
+    const authorize = (redirect: string) =>
+      get(
+        `/_sandbox/issuer/oauth2/authorize?response_type=code&client_id=${LOCAL_AUDIENCE}&redirect_uri=${encodeURIComponent(redirect)}` +
+          "&state=s1&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&scope=openid",
+      );
+
+    expect(discovery.issuer).toBe(sandbox.config.jwt.issuer);
+    expect(discovery.authorization_endpoint).toBe(`${sandbox.config.jwt.issuer}/oauth2/authorize`);
+    expect((await authorize(`${sandbox.url}/app/callback`)).status).toBe(200);
+    expect((await authorize("http://127.0.0.1:1/app/callback")).status).toBe(400);
+  });
+});
