@@ -41,12 +41,13 @@ describe("security gates (cdk-nag AwsSolutions + Control Tower rules via cfn-gua
     expect(off?.reason).toMatch(/turns the WAF web ACL off/);
   });
 
-  it("acknowledges only the '*' resources AWS requires (X-Ray, ListStreams) and the images bucket's key patterns, nothing else of IAM5", () => {
+  it("acknowledges only the '*' resources AWS requires (X-Ray, ListStreams, GetMetricData) and the images bucket's key patterns, nothing else of IAM5", () => {
     // The images bucket's object keys carry ids: a key pattern per grant, each acknowledged as such.
     const bucket = "arn:aws:s3:::meridian-test-img-<AWS::AccountId>-eu-west-1";
     const keyPattern = (a: { rule: string }) =>
       a.rule.startsWith(`AwsSolutions::AwsSolutions-IAM5[Resource::${bucket}/`);
-    // Tracing on: X-Ray on every function's role, plus the stream poller's ListStreams.
+    // Tracing on: X-Ray on every function's role, plus the stream poller's ListStreams and the HTTP
+    // function's GetMetricData.
     const traced = validate(synthStage({ tracing: true }).app).acknowledged.filter(
       (a) => a.rule.includes("IAM5") && !keyPattern(a),
     );
@@ -56,14 +57,23 @@ describe("security gates (cdk-nag AwsSolutions + Control Tower rules via cfn-gua
       expect(ack.reason).toMatch(/X-Ray/);
     }
 
-    // Tracing off: only ListStreams is left, besides the key patterns: the HTTP function's uploads (PutObject)
-    // and products/* (DeleteObject), the processor's uploads (Get, Delete) and renditions (Put, Delete).
+    // Tracing off: only ListStreams and GetMetricData are left, besides the key patterns: the HTTP function's
+    // uploads (PutObject) and products/* (DeleteObject), the processor's uploads (Get, Delete) and renditions
+    // (Put, Delete).
     const all = validate(synthStage({ tracing: false }).app).acknowledged.filter((a) =>
       a.rule.includes("IAM5"),
     );
     const untraced = all.filter((a) => !keyPattern(a));
-    expect(untraced.map((a) => a.rule)).toEqual(["AwsSolutions::AwsSolutions-IAM5[Resource::*]"]);
-    expect(untraced[0]?.reason).toMatch(/ListStreams/);
+    expect(untraced.map((a) => a.rule)).toEqual([
+      "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+      "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+    ]);
+    expect(untraced.map((a) => (a.reason.includes("ListStreams") ? "ListStreams" : a.reason)).sort()).toEqual(
+      [
+        "ListStreams",
+        expect.stringMatching(/^cloudwatch:GetMetricData supports no resource-level permission/),
+      ],
+    );
     const patterns = all.filter(keyPattern);
     expect(
       patterns.map((a) => a.rule.slice(`AwsSolutions::AwsSolutions-IAM5[Resource::${bucket}`.length)).sort(),

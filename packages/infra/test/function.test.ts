@@ -185,7 +185,7 @@ describe("the functions", () => {
     expect(retention).toEqual([30, 30, 30, 30, 30]); // four functions + the access logs
   });
 
-  it("HTTP: exactly the actions it uses, on exactly the resources it uses; '*' only for X-Ray", () => {
+  it("HTTP: exactly the actions it uses, on exactly the resources it uses; '*' only for X-Ray and GetMetricData", () => {
     const grants = grantsOf(templatesFor(traced).stateless, "Http");
     expect(grants.sort()).toEqual(
       [
@@ -212,6 +212,8 @@ describe("the functions", () => {
         "s3:PutObjectTagging on ImagesBucket/products/*/uploads/*",
         "s3:DeleteObject on ImagesBucket/products/*",
         "s3:ListBucket on ImagesBucket",
+        // GET /metrics: GetMetricData has no resource-level permission.
+        "cloudwatch:GetMetricData on *",
       ].sort(),
     );
   });
@@ -314,8 +316,9 @@ describe("the functions", () => {
       expect(grants.length).toBeGreaterThan(2);
       expect(grants.filter((g) => g.startsWith("xray:"))).toEqual([]);
     }
-    // The only '*' left is the stream poller's ListStreams.
+    // The only '*' left: the HTTP function's GetMetricData (GET /metrics) and the stream poller's ListStreams.
     expect(FUNCTIONS.flatMap((fn) => grantsOf(template, fn)).filter((g) => g.endsWith(" on *"))).toEqual([
+      "cloudwatch:GetMetricData on *",
       "dynamodb:ListStreams on *",
     ]);
   });

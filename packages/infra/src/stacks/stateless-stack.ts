@@ -9,6 +9,7 @@ import {
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import type { Dashboard } from "aws-cdk-lib/aws-cloudwatch";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
@@ -125,6 +126,16 @@ export class StatelessStack extends Stack {
         { indexes: ["byCustomer", "byStatus"] },
       )
       .bindSecret(appSecret, http.appSecretArn);
+    // GET /metrics reads the dashboard's series back from CloudWatch (one GetMetricData a minute per window).
+    this.httpFunction.addToRolePolicy(
+      new PolicyStatement({ actions: ["cloudwatch:GetMetricData"], resources: ["*"] }),
+    );
+    Validations.of(this.httpFunction.role ?? this.httpFunction).acknowledge({
+      id: "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "cloudwatch:GetMetricData supports no resource-level permission (Resource '*' only); it reads metrics " +
+        "and writes nothing. Besides it, only X-Ray's PutTraceSegments and PutTelemetryRecords, which need '*' too.",
+    });
 
     const imageProcessor = addImageProcessor(this, {
       stage,
