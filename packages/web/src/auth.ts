@@ -52,8 +52,9 @@ export function startAuth(config: DashboardConfig): UserManager {
   });
   manager.events.addUserLoaded((user) => session.set(toSession(user)));
   manager.events.addUserUnloaded(() => session.set({ state: "signed-out", expired: false }));
+  // A failed renewal leaves the current token working until it expires (the library tries again before
+  // then); only its expiry ends the session here.
   manager.events.addAccessTokenExpired(() => session.set({ state: "signed-out", expired: true }));
-  manager.events.addSilentRenewError(() => session.set({ state: "signed-out", expired: true }));
   return manager;
 }
 
