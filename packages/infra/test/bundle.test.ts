@@ -148,6 +148,8 @@ function filesFrom(dir: string, pattern: RegExp): string[] {
 
 const TRACER = /node_modules\/(@aws-lambda-powertools\/tracer|aws-xray-sdk-core)\//;
 const SECRETS_MANAGER = /node_modules\/@aws-sdk\/client-secrets-manager\//;
+/** GET /metrics' client, loaded on its first read (cloudWatchMetrics in @meridian/adapters). */
+const CLOUDWATCH = /node_modules\/@aws-sdk\/client-cloudwatch\//;
 /** The OpenAPI document's generator: ours and zod's JSON Schema conversion (see core's schema-parts.ts). */
 const OPENAPI =
   /(packages\/api\/src\/routes\/openapi-document\.ts|zod\/v4\/core\/(to-json-schema|json-schema-processors)\.js)$/;
@@ -223,7 +225,7 @@ describe("the bundled HTTP handler", () => {
     expect(response?.body).toContain('"openapi":"3.1.0"');
   });
 
-  it("keeps the X-Ray tracer, the Secrets Manager client and the OpenAPI generator in chunks that index.mjs does not import statically", () => {
+  it("keeps the X-Ray tracer, the Secrets Manager and CloudWatch clients and the OpenAPI generator in chunks that index.mjs does not import statically", () => {
     // Act
     const startup = staticImportGraph(dir);
     const tracer = filesFrom(dir, TRACER);
@@ -239,6 +241,9 @@ describe("the bundled HTTP handler", () => {
     expect(startup).not.toContain(secretsManager[0]);
     expect(openapi.length).toBeGreaterThan(0);
     expect(openapi.filter((file) => startup.includes(file))).toEqual([]);
+    const cloudWatch = filesFrom(dir, CLOUDWATCH);
+    expect(cloudWatch).toHaveLength(1);
+    expect(cloudWatch.filter((file) => startup.includes(file))).toEqual([]);
   });
 
   it("loads node:http, node:process, node:util and node:fs without an ES import (their ES facades are slow)", () => {
