@@ -349,7 +349,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }),
       metrics,
     });
-    const app = createMeridianApp(config, { clientIp: nodeClientIp, logger: telemetry(SERVICE.http).logger });
+    // GET /metrics reads the collector, as it reads CloudWatch in AWS.
+    const app = createMeridianApp(config, {
+      clientIp: nodeClientIp,
+      logger: telemetry(SERVICE.http).logger,
+      metrics: collector.reader(),
+    });
     const local = sandboxRoutes(issuerKey, collector);
     // Sign-in as Cognito's managed login does it (Authorization Code + PKCE), for the dashboard at /app/.
     local.route(
