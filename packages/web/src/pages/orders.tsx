@@ -1,9 +1,9 @@
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { ordersPollMs } from "../backoff.ts";
 import { PageHeading } from "../components/page.tsx";
 import { Empty, ErrorState, Loading, messageOf } from "../components/states.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
-import { cancelOrder, listOrders } from "../endpoints.ts";
+import { cancelOrder, listOrders, listProducts } from "../endpoints.ts";
 import { formatIso, formatPrice } from "../format.ts";
 import { usePolled } from "../poll.ts";
 import { announce } from "../runtime.ts";
@@ -37,6 +37,16 @@ export function OrdersPage() {
     () => ordersPollMs(pendingSince.current),
   );
   const [failure, setFailure] = useState<string>();
+  // Product names for the lines (orders carry ids): one catalog read per visit, not polled; ids if it fails.
+  const [names, setNames] = useState(new Map<string, string>());
+  useEffect(() => {
+    const controller = new AbortController();
+    listProducts(null, controller.signal)
+      .then((page) => setNames(new Map(page.items.map((p) => [p.id, p.name]))))
+      .catch(() => {});
+    return () => controller.abort();
+  }, []);
+  const nameOf = (productId: string) => names.get(productId) ?? `product ${short(productId)}`;
   const [busy, setBusy] = useState<string>();
 
   const cancel = async (order: Order) => {
@@ -78,13 +88,13 @@ export function OrdersPage() {
                   Order <span class="mono">{short(order.id)}</span> <StatusBadge status={order.status} />
                 </h2>
                 <p>
-                  {order.lines.reduce((n, l) => n + l.quantity, 0)} item(s) ·{" "}
+                  {order.lines.map((l) => `${l.quantity} × ${nameOf(l.productId)}`).join(", ")} ·{" "}
                   {formatPrice(order.total, order.currency)} · {formatIso(order.createdAt)}
                 </p>
                 {order.status === "REJECTED" ? (
                   <p class="reason">
                     Rejected: {REASONS[order.reason ?? ""] ?? order.reason ?? "no reason given"}
-                    {order.reasonDetail ? ` (${order.reasonDetail})` : ""}
+                    {order.reasonDetail ? ` (${names.get(order.reasonDetail) ?? order.reasonDetail})` : ""}
                   </p>
                 ) : null}
                 {order.status === "PENDING" || order.status === "CONFIRMED" ? (
