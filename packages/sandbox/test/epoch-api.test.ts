@@ -320,6 +320,7 @@ describe("health and docs", () => {
       "/epochs/{id}",
       "/health",
       "/health/ready",
+      "/metrics",
       "/orders",
       "/orders/cancel",
       "/orders/{id}",
