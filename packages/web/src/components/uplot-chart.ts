@@ -13,6 +13,8 @@ function options(spec: ChartSpec, width: number, height: number): uPlot.Options 
   return {
     width,
     height,
+    // Room on the right for the last time label, which uPlot centres on the plot's edge.
+    padding: [8, 32, 0, 0],
     legend: { show: spec.series.length > 1 },
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] } },

@@ -116,7 +116,7 @@ export function EpochsPage(props: { admin: boolean }) {
                 {latest.map((epoch) => (
                   <tr key={epoch.id}>
                     <td>{formatEpoch(epoch.epoch)}</td>
-                    <td class="mono">{epoch.id}</td>
+                    <td class="mono break">{epoch.id}</td>
                     <td class="mono">{epoch.ip}</td>
                   </tr>
                 ))}
