@@ -19,7 +19,10 @@ import {
 import { createMeridianApp } from "@meridian/functions";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { signLocalToken } from "../src/issuer.ts";
 import { MetricsCollector } from "../src/metrics-collector.ts";
+import type { Sandbox } from "../src/sandbox.ts";
+import { startTestSandbox } from "./support.ts";
 
 const MINUTE = 60_000;
 const T0 = Date.parse("2026-12-04T12:00:00.000Z");
@@ -392,5 +395,38 @@ describe("GET /metrics on the collector's reader", () => {
     expect(Object.keys(operation?.responses ?? {})).toEqual(
       expect.arrayContaining(["200", "400", "401", "503"]),
     );
+  });
+});
+
+// The running sandbox: its GET /metrics reads the collector that its own functions' lines fill.
+describe("GET /metrics on a running sandbox", () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startTestSandbox();
+  });
+  afterAll(() => sandbox.stop());
+
+  it("shows an epoch recorded a moment ago, and the request that recorded it", async () => {
+    const bearer = await signLocalToken(sandbox.issuerKey, {
+      issuer: sandbox.config.jwt.issuer,
+      role: "customer",
+      sub: "metrics-viewer",
+    });
+    const recorded = await fetch(`${sandbox.url}/epoch`, {
+      method: "POST",
+      headers: { "x-api-key": sandbox.devApiKey },
+    });
+    expect(recorded.status).toBe(201);
+
+    const res = await fetch(`${sandbox.url}/metrics?minutes=5`, {
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+    const body = (await res.json()) as { series: MetricSeries[] };
+    const total = (id: string) => pointsOf(body.series, id)?.reduce((sum, p) => sum + p.v, 0);
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("private, max-age=30");
+    expect(total("epochsRecorded")).toBe(1);
+    expect(total("requests")).toBeGreaterThanOrEqual(1);
   });
 });
