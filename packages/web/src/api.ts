@@ -97,7 +97,10 @@ export interface ApiClientOptions {
   baseUrl: string;
   /** The signed-in user's access token, read at each call (it is renewed in the background). */
   accessToken: () => string | undefined;
-  /** Called with true while a call waits to retry an unavailable service, false once one succeeds. */
+  /**
+   * Called with true when a call starts waiting to retry an unavailable service, and with false when that
+   * call ends, however it ends: several calls may be retrying at once.
+   */
   onUnavailable?: (retrying: boolean) => void;
   /** Called on a 401 from a call that sent a token: the session has ended. */
   onUnauthorized?: () => void;
@@ -147,38 +150,39 @@ export function createRequest(options: ApiClientOptions): Request {
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
     const attempts = call.retry === false ? 1 : RETRY.attempts;
 
-    for (let attempt = 1; ; attempt++) {
-      let error: ApiError;
-      try {
-        const signal = call.signal
-          ? AbortSignal.any([call.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
-          : AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-        const init: RequestInit = { method, headers, body, signal };
-        if (call.fresh) init.cache = "no-cache";
-        const response = await doFetch(`${options.baseUrl}${path}`, init);
-        const text = await response.text();
-        let parsed: unknown;
+    let retrying = false;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        let error: ApiError;
         try {
-          parsed = text === "" ? undefined : JSON.parse(text);
-        } catch {
-          parsed = undefined;
+          const signal = call.signal
+            ? AbortSignal.any([call.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)])
+            : AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+          const init: RequestInit = { method, headers, body, signal };
+          if (call.fresh) init.cache = "no-cache";
+          const response = await doFetch(`${options.baseUrl}${path}`, init);
+          const text = await response.text();
+          let parsed: unknown;
+          try {
+            parsed = text === "" ? undefined : JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          if (response.ok) return parsed as T;
+          error = toApiError(response.status, parsed, response.headers.get("retry-after"));
+        } catch (cause) {
+          if (call.signal?.aborted) throw cause;
+          error = toTransportError(cause);
         }
-        if (response.ok) {
-          if (attempt > 1) options.onUnavailable?.(false);
-          return parsed as T;
-        }
-        error = toApiError(response.status, parsed, response.headers.get("retry-after"));
-      } catch (cause) {
-        if (call.signal?.aborted) throw cause;
-        error = toTransportError(cause);
+        if (error.status === 401 && token) options.onUnauthorized?.();
+        if (!error.retryable || attempt >= attempts) throw error;
+        if (!retrying) options.onUnavailable?.(true);
+        retrying = true;
+        await wait(retryDelayMs(attempt, error.retryAfter, random), call.signal);
       }
-      if (error.status === 401 && token) options.onUnauthorized?.();
-      if (!error.retryable || attempt >= attempts) {
-        if (attempt > 1) options.onUnavailable?.(false);
-        throw error;
-      }
-      options.onUnavailable?.(true);
-      await wait(retryDelayMs(attempt, error.retryAfter, random), call.signal);
+    } finally {
+      // Once per call that waited, however it ended (answered, gave up, aborted): the caller counts them.
+      if (retrying) options.onUnavailable?.(false);
     }
   };
 }

@@ -107,13 +107,17 @@ async function start(root: HTMLElement) {
     return;
   }
   followReloads(config);
+  let waiting = 0;
   startAuth(config);
   setRuntime({
     config,
     request: createRequest({
       baseUrl: config.apiUrl,
       accessToken,
-      onUnavailable: (retrying) => unavailable.set(retrying),
+      onUnavailable: (retrying) => {
+        waiting += retrying ? 1 : -1;
+        unavailable.set(waiting > 0);
+      },
       onUnauthorized: () => void sessionEnded(),
     }),
   });

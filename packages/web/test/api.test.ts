@@ -112,7 +112,8 @@ describe("createRequest", () => {
 
     expect(epoch).toEqual({ id: "e1" });
     expect(waits).toEqual([3_000, 2_000]);
-    expect(states).toEqual([true, true, false]);
+    // Once when the call starts waiting, once when it ends.
+    expect(states).toEqual([true, false]);
     const keys = server.calls.map((c) => (c.init.headers as Record<string, string>)["idempotency-key"]);
     expect(new Set(keys).size).toBe(1);
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
@@ -178,10 +179,12 @@ describe("createRequest", () => {
   it("stops at once when the caller aborts, rethrowing the abort", async () => {
     const controller = new AbortController();
     const server = scripted([unavailable("1")]);
+    const states: boolean[] = [];
     const request = createRequest({
       baseUrl: "",
       accessToken: () => undefined,
       fetch: server.fetch,
+      onUnavailable: (retrying) => states.push(retrying),
       sleep: async (_ms, signal) => {
         controller.abort(new DOMException("gone", "AbortError"));
         throw signal?.reason;
@@ -192,5 +195,7 @@ describe("createRequest", () => {
       name: "AbortError",
     });
     expect(server.calls).toHaveLength(1);
+    // The status bar does not stay on "retrying" for a call that went away.
+    expect(states).toEqual([true, false]);
   });
 });
