@@ -59,8 +59,21 @@ export function startAuth(config: DashboardConfig): UserManager {
 }
 
 /** Reads the stored user (if any) into the session store. */
+/**
+ * Reads the stored user (if any) into the session store. A user whose access token expired while the tab
+ * slept is renewed with the refresh token first, so coming back to an open tab does not ask for a sign-in.
+ */
 export async function restoreSession(): Promise<void> {
-  session.set(toSession((await manager?.getUser()) ?? null));
+  const user = (await manager?.getUser()) ?? null;
+  if (user?.expired && user.refresh_token) {
+    try {
+      session.set(toSession((await manager?.signinSilent()) ?? null));
+      return;
+    } catch {
+      await manager?.removeUser();
+    }
+  }
+  session.set(toSession(user));
 }
 
 /** Sends the browser to the issuer's login page; it comes back to `/app/callback` and then to `returnTo`. */

@@ -29,7 +29,8 @@ const TITLES = { epochs: "Epochs", orders: "Orders", health: "Health" } as const
 
 function CurrentPage(props: { route: Route; session: Session }) {
   const { route, session } = props;
-  if (session.state === "loading" || route === "callback") return <p class="state">Signing in…</p>;
+  if (route === "callback") return <p class="state">Signing in…</p>;
+  if (session.state === "loading") return <p class="state">Loading…</p>;
   const signedIn = session.state === "signed-in";
   const page = route === "home" ? (signedIn ? "epochs" : "catalog") : route;
   if (page === "catalog") return <CatalogPage session={session} />;

@@ -118,7 +118,12 @@ export function ProductCard(props: {
             Manage<span class="sr-only"> {product.name}</span>
           </summary>
           {editing ? (
-            <EditProductForm product={product} onSaved={props.onChanged} onClose={() => setEditing(false)} />
+            <EditProductForm
+              key={product.version}
+              product={product}
+              onSaved={props.onChanged}
+              onClose={() => setEditing(false)}
+            />
           ) : (
             <button type="button" onClick={() => setEditing(true)}>
               Edit<span class="sr-only"> {product.name}</span>

@@ -145,12 +145,7 @@ export function EditProductForm(props: {
   };
 
   return (
-    <form
-      class="form"
-      onSubmit={(e) => void submit(e)}
-      aria-label={`Edit ${product.name}`}
-      key={product.version}
-    >
+    <form class="form" onSubmit={(e) => void submit(e)} aria-label={`Edit ${product.name}`}>
       <label for={`${prefix}-name`}>Name</label>
       <input id={`${prefix}-name`} name="name" required maxLength={200} defaultValue={product.name} />
       <label for={`${prefix}-description`}>Description</label>
