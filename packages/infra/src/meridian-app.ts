@@ -12,21 +12,26 @@ export interface RegionStacks {
   stateless: StatelessStack;
 }
 
+export interface AddStageOptions {
+  /** The web dashboard's build folder (default packages/web/dist); tests pass a fixture. */
+  webAssetsDir?: string;
+}
+
 /** One stateful + one stateless stack per region of the stage, tagged with the stage. */
-export function addStage(app: App, stage: StageConfig): RegionStacks[] {
+export function addStage(app: App, stage: StageConfig, options: AddStageOptions = {}): RegionStacks[] {
   return stage.regions.map((region) => {
     const env = { account: stage.account, region };
     const common = { env, terminationProtection: stage.kind === "prod" };
     const stateful = new StatefulStack(app, stackId(stage.name, "stateful", region), {
       ...common,
       stackName: stackName(stage.name, "stateful"),
-      description: `Meridian ${stage.name} (${region}): tables, app secret, user pool, images bucket and CDN`,
+      description: `Meridian ${stage.name} (${region}): tables, app secret, user pool, images and dashboard buckets and CDNs`,
       stage,
     });
     const stateless = new StatelessStack(app, stackId(stage.name, "stateless", region), {
       ...common,
       stackName: stackName(stage.name, "stateless"),
-      description: `Meridian ${stage.name} (${region}): functions, front door, alarms`,
+      description: `Meridian ${stage.name} (${region}): functions, front door, alarms, dashboard files`,
       stage,
       region,
       tables: {
@@ -38,9 +43,18 @@ export function addStage(app: App, stage: StageConfig): RegionStacks[] {
       appSecret: stateful.appSecret,
       imagesUrl: stateful.images.publicUrl,
       jwt: { issuer: stateful.userPool.userPoolProviderUrl, audience: stateful.webClient.userPoolClientId },
+      dashboard: {
+        distribution: stateful.dashboard.distribution,
+        origin: stateful.dashboard.origin,
+        logoutUrl: stateful.logoutUrl,
+      },
+      webAssetsDir: options.webAssetsDir,
     });
     // Deployed after (and destroyed before) the state it reads.
-    stateless.addStackDependency(stateful, "reads its tables, app secret, user pool and images bucket");
+    stateless.addStackDependency(
+      stateful,
+      "reads its tables, app secret, user pool and images bucket, and writes the dashboard's files",
+    );
     for (const stack of [stateful, stateless]) {
       Tags.of(stack).add("meridian:stage", stage.name);
       Tags.of(stack).add("meridian:project", "meridian");

@@ -1,7 +1,7 @@
 import { Token } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import { addStage } from "../src/meridian-app.ts";
-import { stageConfig, testApp } from "./helpers.ts";
+import { stageConfig, testApp, WEB_ASSETS_DIR } from "./helpers.ts";
 
 describe("stages and regions", () => {
   it("builds one stateful and one stateless stack per region, account-agnostic when no account is known", () => {
@@ -9,7 +9,9 @@ describe("stages and regions", () => {
     const app = testApp();
 
     // Act
-    const stacks = addStage(app, stageConfig({ name: "multi", regions: ["us-east-1", "eu-west-1"] }));
+    const stacks = addStage(app, stageConfig({ name: "multi", regions: ["us-east-1", "eu-west-1"] }), {
+      webAssetsDir: WEB_ASSETS_DIR,
+    });
 
     // Assess
     expect(app.node.children.map((c) => c.node.id).sort()).toEqual([
@@ -34,6 +36,7 @@ describe("stages and regions", () => {
     const [stacks] = addStage(
       app,
       stageConfig({ kind: "prod", removalPolicy: "retain", logRetentionDays: 365, account: "123456789012" }),
+      { webAssetsDir: WEB_ASSETS_DIR },
     );
     expect(stacks?.stateful.account).toBe("123456789012");
     expect(stacks?.stateful.terminationProtection).toBe(true);

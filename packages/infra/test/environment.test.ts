@@ -118,8 +118,16 @@ function synthesizedFunctions(overrides: object): SynthesizedFunction[] {
     return (
       Object.entries(template.findResources("AWS::Lambda::Function"))
         // aws-cdk-lib's own function that writes the images bucket's notification configuration at deploy
-        // time reads no variable of ours (and has none).
+        // time reads no variable of ours (and has none); nor does its BucketDeployment handler, which copies
+        // the web dashboard's files (its only variable is the AWS CLI's CA bundle).
         .filter(([id, fn]) => !(id.startsWith("BucketNotificationsHandler") && !fn.Properties.Environment))
+        .filter(
+          ([id, fn]) =>
+            !(
+              id.startsWith("CustomCDKBucketDeployment") &&
+              Object.keys(fn.Properties.Environment?.Variables ?? {}).join() === "AWS_CA_BUNDLE"
+            ),
+        )
         .map(([id, fn]) => {
           const variables: Record<string, unknown> = fn.Properties.Environment?.Variables ?? {};
           return {

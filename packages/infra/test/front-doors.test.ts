@@ -13,6 +13,21 @@ function stateless(overrides: Partial<StageConfigInput>) {
   return { template, functionArn: { "Fn::GetAtt": [functionId, "Arn"] } };
 }
 
+/** `https://<the dashboard CDN's domain>`, read across the stacks. */
+const DASHBOARD_ORIGIN = {
+  "Fn::Join": [
+    "",
+    [
+      "https://",
+      {
+        "Fn::GetStackOutput": Match.objectLike({
+          OutputName: Match.stringLikeRegexp("^PublishOutputFnGetAttDashboardCdn.*DomainName"),
+        }),
+      },
+    ],
+  ],
+};
+
 describe("front door: HTTP API (default)", () => {
   it("routes $default and GET / to the function, throttles the stage and GET / more strictly", () => {
     // Act
@@ -22,7 +37,8 @@ describe("front door: HTTP API (default)", () => {
     template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
       ProtocolType: "HTTP",
       CorsConfiguration: {
-        AllowOrigins: ["https://app.example.com"],
+        // The stage's origins, then the web dashboard's (its CDN, in the stateful stack).
+        AllowOrigins: ["https://app.example.com", DASHBOARD_ORIGIN],
         AllowMethods: ["GET", "POST", "PATCH", "OPTIONS"],
         AllowHeaders: Match.arrayWith(["x-api-key", "idempotency-key"]),
       },
@@ -56,9 +72,11 @@ describe("front door: HTTP API (default)", () => {
     });
   });
 
-  it("has no CORS configuration when the stage lists no origins", () => {
+  it("allows the web dashboard's origin only when the stage lists no origins", () => {
     const { template } = stateless({ corsOrigins: [] });
-    template.hasResourceProperties("AWS::ApiGatewayV2::Api", { CorsConfiguration: Match.absent() });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: [DASHBOARD_ORIGIN] }),
+    });
   });
 
   it("maps a custom domain with the region's certificate", () => {

@@ -182,7 +182,8 @@ describe("the functions", () => {
     const retention = Object.values(template.findResources("AWS::Logs::LogGroup")).map(
       (g) => g.Properties.RetentionInDays,
     );
-    expect(retention).toEqual([30, 30, 30, 30, 30]); // four functions + the access logs
+    // four functions + the access logs + the web dashboard's deployment handler
+    expect(retention).toEqual([30, 30, 30, 30, 30, 30]);
   });
 
   it("HTTP: exactly the actions it uses, on exactly the resources it uses; '*' only for X-Ray and GetMetricData", () => {

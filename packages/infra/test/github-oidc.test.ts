@@ -14,7 +14,7 @@ import {
   resolveGithubCi,
 } from "../src/config/github.ts";
 import { addGithubOidc, addStage } from "../src/meridian-app.ts";
-import { stageConfig, testApp, validate } from "./helpers.ts";
+import { stageConfig, testApp, validate, WEB_ASSETS_DIR } from "./helpers.ts";
 
 const ACCOUNT = "123456789012";
 const HOST = "token.actions.githubusercontent.com";
@@ -502,7 +502,9 @@ describe("GitHub OIDC roles: what they may do", () => {
     const github = defineGithubCi(REPO);
     const app = testApp();
     for (const [key, value] of Object.entries(previewCdkContext(github))) app.node.setContext(key, value);
-    const [stacks] = addStage(app, stageConfig({ name: "pr-7", kind: "personal", regions: ["us-east-1"] }));
+    const [stacks] = addStage(app, stageConfig({ name: "pr-7", kind: "personal", regions: ["us-east-1"] }), {
+      webAssetsDir: WEB_ASSETS_DIR,
+    });
     if (!stacks) throw new Error("no stacks");
     const boundary = model(oidc().template).managedPolicy(PREVIEW_BOUNDARY_NAME);
     const can = (action: string, resource: string, context: Record<string, string> = {}) =>

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "aws-cdk-lib";
@@ -6,6 +6,25 @@ import { Template } from "aws-cdk-lib/assertions";
 import { addSecurityChecks, type SecurityCheckOptions } from "../src/checks.ts";
 import { defineStage, type StageConfig, type StageConfigInput } from "../src/config/stages.ts";
 import { addStage, type RegionStacks } from "../src/meridian-app.ts";
+
+/**
+ * A dashboard build as Vite writes it (index.html naming a hashed asset under assets/), for the stacks to
+ * deploy: the real one needs `npm run build -w @meridian/web`, which the infra tests do not run.
+ */
+export function webFixtureDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "meridian-web-"));
+  mkdirSync(join(dir, "assets"));
+  writeFileSync(
+    join(dir, "index.html"),
+    '<!doctype html><html><head><script type="module" src="/app/assets/index-a1b2c3d4.js"></script></head></html>\n',
+  );
+  writeFileSync(join(dir, "assets", "index-a1b2c3d4.js"), 'document.title = "Meridian";\n');
+  writeFileSync(join(dir, "favicon.svg"), '<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+  return dir;
+}
+
+/** One fixture build for every synthesis of a test file. */
+export const WEB_ASSETS_DIR = webFixtureDir();
 
 const cdkJson = JSON.parse(readFileSync(new URL("../cdk.json", import.meta.url), "utf8")) as {
   context: Record<string, unknown>;
@@ -45,7 +64,7 @@ export function synthStage(
 ): RegionStacks & { app: App; stage: StageConfig } {
   const app = testApp({ bundle: options.bundle, context: options.context });
   const stage = stageConfig(overrides);
-  const [stacks] = addStage(app, stage);
+  const [stacks] = addStage(app, stage, { webAssetsDir: WEB_ASSETS_DIR });
   if (!stacks) throw new Error("addStage returned no stacks");
   if (options.checks !== false) addSecurityChecks(app, options.checks ?? {});
   return { app, stage, ...stacks };

@@ -24,6 +24,11 @@ function only(template: Template, type: string, props: object = {}): [string, Cf
 }
 
 const imagesBucket = (t: Template) => only(t, "AWS::S3::Bucket", { Properties: { BucketName: BUCKET_NAME } });
+/** The images CDN (the stateful stack also holds the web dashboard's, test/web.test.ts). */
+const imagesCdn = (t: Template) =>
+  only(t, "AWS::CloudFront::Distribution", {
+    Properties: { DistributionConfig: { Comment: Match.stringLikeRegexp("product images") } },
+  });
 
 /** The statements of the bucket policy on the bucket with logical id `bucketId`. */
 function bucketPolicy(t: Template, bucketId: string): Array<Cfn> {
@@ -67,7 +72,7 @@ describe("the images bucket (stateful stack)", () => {
   it("refuses any request without TLS, and lets the CDN read the renditions only, for this distribution", () => {
     const t = templatesFor({}).stateful;
     const [bucketId] = imagesBucket(t);
-    const [cdnId] = only(t, "AWS::CloudFront::Distribution");
+    const [cdnId] = imagesCdn(t);
     const statements = bucketPolicy(t, bucketId);
 
     expect(statements).toHaveLength(2);
@@ -100,19 +105,35 @@ describe("the images bucket (stateful stack)", () => {
     });
   });
 
-  it("takes browser POSTs from the stage's corsOrigins only, and has no CORS without any", () => {
-    const [, withOrigins] = imagesBucket(templatesFor({ corsOrigins: ORIGINS }).stateful);
+  it("takes browser POSTs from the stage's corsOrigins and the web dashboard only", () => {
+    const dashboardOrigin = (t: Template) => {
+      const [cdnId] = only(t, "AWS::CloudFront::Distribution", {
+        Properties: { DistributionConfig: { Comment: Match.stringLikeRegexp("web dashboard") } },
+      });
+      return { "Fn::Join": ["", ["https://", { "Fn::GetAtt": [cdnId, "DomainName"] }]] };
+    };
+    const withOriginsTemplate = templatesFor({ corsOrigins: ORIGINS }).stateful;
+    const [, withOrigins] = imagesBucket(withOriginsTemplate);
     expect(withOrigins.Properties.CorsConfiguration).toEqual({
       CorsRules: [
         {
           AllowedMethods: ["POST"],
-          AllowedOrigins: ["https://shop.example.com", "https://admin.example.com"],
+          AllowedOrigins: [
+            "https://shop.example.com",
+            "https://admin.example.com",
+            dashboardOrigin(withOriginsTemplate),
+          ],
           MaxAge: 3600,
         },
       ],
     });
-    const [, without] = imagesBucket(templatesFor({ corsOrigins: [] }).stateful);
-    expect(without.Properties.CorsConfiguration).toBeUndefined();
+    const withoutTemplate = templatesFor({ corsOrigins: [] }).stateful;
+    const [, without] = imagesBucket(withoutTemplate);
+    expect(without.Properties.CorsConfiguration).toEqual({
+      CorsRules: [
+        { AllowedMethods: ["POST"], AllowedOrigins: [dashboardOrigin(withoutTemplate)], MaxAge: 3600 },
+      ],
+    });
   });
 
   it("expires uploads tagged as such after a day, and nothing else", () => {
@@ -149,19 +170,26 @@ describe("the images bucket (stateful stack)", () => {
 describe("the images CDN (stateful stack)", () => {
   it("reads the bucket through a SigV4 origin access control, HTTPS only, GET/HEAD, cached long, with security headers and access logs", () => {
     const t = templatesFor({}).stateful;
-    const [bucketId] = imagesBucket(t);
-    const [oacId, oac] = only(t, "AWS::CloudFront::OriginAccessControl");
+    const [oacId, oac] = only(t, "AWS::CloudFront::OriginAccessControl", {
+      Properties: { OriginAccessControlConfig: { Name: Match.stringLikeRegexp("-images-") } },
+    });
     expect(oac.Properties.OriginAccessControlConfig).toMatchObject({
       Name: "meridian-test-images-eu-west-1",
       OriginAccessControlOriginType: "s3",
       SigningBehavior: "always",
       SigningProtocol: "sigv4",
     });
-    const [, cdn] = only(t, "AWS::CloudFront::Distribution");
+    const [, cdn] = imagesCdn(t);
     const config = cdn.Properties.DistributionConfig;
+    // The bucket by name, not by reference (the web dashboard's CSP names this CDN: product-images.ts).
     expect(config.Origins).toEqual([
       expect.objectContaining({
-        DomainName: { "Fn::GetAtt": [bucketId, "RegionalDomainName"] },
+        DomainName: {
+          "Fn::Join": [
+            "",
+            ["meridian-test-img-", { Ref: "AWS::AccountId" }, "-eu-west-1.s3.eu-west-1.amazonaws.com"],
+          ],
+        },
         OriginAccessControlId: { "Fn::GetAtt": [oacId, "Id"] },
         S3OriginConfig: { OriginAccessIdentity: "" },
       }),

@@ -86,11 +86,9 @@ describe("the stateful stack", () => {
       GenerateSecret: false,
       ExplicitAuthFlows: Match.arrayWith(["ALLOW_USER_SRP_AUTH"]),
       PreventUserExistenceErrors: "ENABLED",
-      // No OAuth until the dashboard's sign-in: no implicit flow, no example.com callback, no admin scope.
-      AllowedOAuthFlows: Match.absent(),
-      AllowedOAuthFlowsUserPoolClient: false,
-      CallbackURLs: Match.absent(),
-      AllowedOAuthScopes: Match.absent(),
+      // The dashboard's managed-login sign-in (test/web.test.ts): code flow only, no admin scope.
+      AllowedOAuthFlows: ["code"],
+      AllowedOAuthScopes: ["openid", "email"],
     });
   });
 

@@ -22,6 +22,14 @@ export function imagesBucketName(stage: string, account: string, region: string)
   return `meridian-${stage}-img-${account}-${region}`;
 }
 
+/**
+ * The web dashboard's bucket, `meridian-<stage>-web-<account>-<region>` (at most 61 characters), fixed for the
+ * same reason: the stateless stack writes the dashboard's files into it by name.
+ */
+export function dashboardBucketName(stage: string, account: string, region: string): string {
+  return `meridian-${stage}-web-${account}-${region}`;
+}
+
 export const GITHUB_OIDC_STACK_ID = "meridian-github-oidc";
 
 /** RETAIN in prod (the config refuses anything else there), DESTROY where the stage says so. */

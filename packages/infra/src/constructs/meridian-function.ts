@@ -301,7 +301,7 @@ class LocalEsbuild implements ILocalBundling {
  * A resource as cdk-nag names it in a finding (its flattening of Fn::Join, Ref and Fn::GetAtt): the id an
  * acknowledgement must carry. Only for values that resolve within the construct's own stack.
  */
-function nagResource(scope: Construct, value: string): string {
+export function nagResource(scope: Construct, value: string): string {
   const visit = (node: unknown): string => {
     if (typeof node === "string") return node.replace(/\$\{/g, "<").replace(/\}/g, ">");
     const cfn = node as {

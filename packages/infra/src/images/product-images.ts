@@ -1,5 +1,5 @@
 import { UPLOAD_TAG } from "@meridian/adapters";
-import { Duration, type RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
+import { Duration, Lazy, type RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import {
   AllowedMethods,
   CachePolicy,
@@ -39,8 +39,11 @@ export const IMAGE_KEYS = {
 /** The tag the presigned POST puts on every upload, which the lifecycle rule expires after a day. */
 export const STALE_UPLOAD_TAG = UPLOAD_TAG;
 
-/** Control Tower rules both buckets meet otherwise, with why not these. */
-const COMMON_BUCKET_ACKS = [
+/**
+ * Control Tower rules the project's private buckets (images, their logs, the web dashboard) meet otherwise, with
+ * why not these.
+ */
+export const COMMON_BUCKET_ACKS = [
   {
     id: "cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check",
     reason:
@@ -55,6 +58,15 @@ const COMMON_BUCKET_ACKS = [
   },
 ];
 
+/**
+ * The CDN settings every distribution of the project shares (images, web dashboard): HTTP/2 and HTTP/3, and the
+ * cheapest price class (North America and Europe edges; viewers elsewhere are served from the nearest of those).
+ */
+export const CDN_DEFAULTS = {
+  httpVersion: HttpVersion.HTTP2_AND_3,
+  priceClass: PriceClass.PRICE_CLASS_100,
+} as const;
+
 export interface ProductImagesProps {
   stage: StageConfig;
   removalPolicy: RemovalPolicy;
@@ -62,8 +74,8 @@ export interface ProductImagesProps {
 
 /**
  * Product images' storage and CDN: a private bucket (Block Public Access, SSE-S3, TLS only, no versioning,
- * browser POSTs from the stage's `corsOrigins` only), a CloudFront distribution reading only the renditions
- * through origin access control, and a log bucket for both. They live in the stateful stack: the bucket holds
+ * browser POSTs from the stage's `corsOrigins` and the web dashboard only), a CloudFront distribution reading
+ * only the renditions through origin access control, and a log bucket for both. They live in the stateful stack: the bucket holds
  * the images, and every READY image's record stores its renditions' URLs, which start with the
  * distribution's domain, so a replaced distribution would break them all.
  */
@@ -73,6 +85,14 @@ export class ProductImages extends Construct {
   readonly distribution: Distribution;
   /** `https://<distribution domain>`: the image processor's IMAGES_PUBLIC_URL. */
   readonly publicUrl: string;
+  /**
+   * The origin browsers POST uploads to: the presigned POST's URL (`https://<bucket>.s3.<region>.amazonaws.com`,
+   * the SDK's virtual-hosted regional endpoint), from the bucket's fixed name, so a page's CSP can name it
+   * without a reference to the bucket.
+   */
+  readonly uploadOrigin: string;
+  /** The browser origins whose pages may POST uploads (CORS); the stage's `corsOrigins`, then allowUploadsFrom. */
+  readonly #uploadOrigins: string[];
 
   constructor(scope: Construct, id: string, props: ProductImagesProps) {
     super(scope, id);
@@ -116,10 +136,12 @@ export class ProductImages extends Construct {
       },
     );
 
-    const { account, partition, region } = Stack.of(this);
-    const origins = stage.corsOrigins.map((origin) => origin.replace(/\/$/, ""));
+    const { account, partition, region, urlSuffix } = Stack.of(this);
+    this.#uploadOrigins = stage.corsOrigins.map((origin) => origin.replace(/\/$/, ""));
+    const bucketName = imagesBucketName(stage.name, account, region);
+    this.uploadOrigin = `https://${bucketName}.s3.${region}.${urlSuffix}`;
     this.bucket = new Bucket(this, "Bucket", {
-      bucketName: imagesBucketName(stage.name, account, region),
+      bucketName,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       // SSE-S3: the CDN (OAC) and the presigned POST need no KMS grants; the images are public once served.
       encryption: BucketEncryption.S3_MANAGED,
@@ -128,10 +150,7 @@ export class ProductImages extends Construct {
       versioned: false,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       // The dashboard's browser POSTs the upload form straight to the bucket; nothing else crosses origins.
-      cors:
-        origins.length > 0
-          ? [{ allowedMethods: [HttpMethods.POST], allowedOrigins: origins, maxAge: 3600 }]
-          : undefined,
+      // The rule is added below, its origins read at synthesis: allowUploadsFrom adds the web dashboard's.
       lifecycleRules: [
         {
           id: "stale-uploads",
@@ -147,6 +166,7 @@ export class ProductImages extends Construct {
       // first (docs/deploy.md).
       removalPolicy,
     });
+    if (this.#uploadOrigins.length > 0) this.#addCorsRule();
     Validations.of(this.bucket).acknowledge(
       ...COMMON_BUCKET_ACKS,
       {
@@ -173,10 +193,14 @@ export class ProductImages extends Construct {
       signing: Signing.SIGV4_ALWAYS,
       description: `Meridian ${stage.name}: CloudFront reads product image renditions`,
     });
+    // The origin is the bucket by name, not a reference to it: the web dashboard's CSP names this CDN and the
+    // bucket's CORS names the dashboard, so a reference here would close a cycle (bucket -> dashboard CDN ->
+    // its headers policy -> this CDN -> bucket). CloudFront does not check that the origin exists.
+    const origin = Bucket.fromBucketAttributes(this, "OriginBucket", { bucketName, region });
     this.distribution = new Distribution(this, "Cdn", {
       comment: `Meridian ${stage.name}: product images`,
       defaultBehavior: {
-        origin: S3BucketOrigin.withBucketDefaults(this.bucket, {
+        origin: S3BucketOrigin.withBucketDefaults(origin, {
           originAccessControlId: oac.originAccessControlId,
         }),
         viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
@@ -188,8 +212,7 @@ export class ProductImages extends Construct {
         responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
         compress: false,
       },
-      httpVersion: HttpVersion.HTTP2_AND_3,
-      priceClass: PriceClass.PRICE_CLASS_100,
+      ...CDN_DEFAULTS,
       enableLogging: true,
       logBucket: this.logBucket,
       logFilePrefix: "cloudfront/images/",
@@ -249,5 +272,20 @@ export class ProductImages extends Construct {
           "CloudFront fixes (TLSv1); TLS_V1_2_2021 applies as soon as a custom domain and certificate are set.",
       },
     );
+  }
+
+  /** Lets pages of `origin` (`https://host`, a token allowed) POST uploads to the bucket: the web dashboard's. */
+  allowUploadsFrom(origin: string): void {
+    if (this.#uploadOrigins.length === 0) this.#addCorsRule();
+    this.#uploadOrigins.push(origin);
+  }
+
+  /** One CORS rule for every origin, read when the template is written. */
+  #addCorsRule(): void {
+    this.bucket.addCorsRule({
+      allowedMethods: [HttpMethods.POST],
+      allowedOrigins: Lazy.list({ produce: () => [...this.#uploadOrigins] }),
+      maxAge: 3600,
+    });
   }
 }

@@ -1,14 +1,19 @@
 import { type TableDefinition, type TableNames, tableDefinitions, tableNames } from "@meridian/adapters";
 import { PRE_TOKEN_SERVICE, preTokenEnvironment } from "@meridian/functions";
-import { CfnOutput, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import {
   AccountRecovery,
+  CfnManagedLoginBranding,
   FeaturePlan,
   LambdaVersion,
+  ManagedLoginVersion,
   Mfa,
+  OAuthScope,
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
+  UserPoolClientIdentityProvider,
+  type UserPoolDomain,
   UserPoolGroup,
   UserPoolOperation,
 } from "aws-cdk-lib/aws-cognito";
@@ -30,6 +35,8 @@ import type { StageConfig } from "../config/stages.ts";
 import { FUNCTION_TIMEOUTS } from "../config/timeouts.ts";
 import { MeridianFunction } from "../constructs/meridian-function.ts";
 import { ProductImages } from "../images/product-images.ts";
+import { apiOriginsForCsp, DashboardHosting } from "../web/dashboard-hosting.ts";
+import { dashboardRedirects } from "../web/oauth-redirects.ts";
 
 export interface StatefulStackProps extends StackProps {
   stage: StageConfig;
@@ -40,12 +47,21 @@ export function appSecretName(stage: string): string {
   return `meridian/${stage}/app-secret`;
 }
 
+/**
+ * The prefix of the user pool's managed-login domain, `https://<prefix>.auth.<region>.amazoncognito.com`:
+ * prefixes are global per region, so the account makes them unique (no "aws", "amazon" or "cognito" in it).
+ */
+export function loginDomainPrefix(stage: string, account: string): string {
+  return `meridian-${stage}-${account}`;
+}
+
 /** The Cognito group whose members may write the catalog (the API's JWT_ADMIN_GROUP default). */
 export const ADMIN_GROUP = "admin";
 
 /**
- * What must outlive a deploy: the four tables, the app secret, the user pool, and the product images' bucket
- * with the CDN whose domain the images' URLs carry. Deployed rarely, changed carefully; the stateless
+ * What must outlive a deploy: the four tables, the app secret, the user pool (with its managed-login domain and
+ * the web client), the product images' bucket with the CDN whose domain the images' URLs carry, and the web
+ * dashboard's bucket and CDN, whose domain the web client's redirect URLs and the images bucket's CORS carry. Deployed rarely, changed carefully; the stateless
  * stack is free to be replaced. In prod everything here is RETAINed when removed from the stack (see
  * `removalPolicy` in config/stages.ts); dev and personal stages DESTROY it so a teardown leaves nothing behind.
  */
@@ -57,6 +73,12 @@ export class StatefulStack extends Stack {
   readonly appSecret: Secret;
   readonly userPool: UserPool;
   readonly webClient: UserPoolClient;
+  /** Cognito's managed login (sign-in, sign-up, sign-out pages and the OAuth endpoints) for the web client. */
+  readonly loginDomain: UserPoolDomain;
+  /** `https://<login domain>/logout`: Cognito's sign-out, which takes `client_id` and `logout_uri`. */
+  readonly logoutUrl: string;
+  /** The web dashboard's bucket and CDN; the stateless stack writes the files (web/dashboard-deployment.ts). */
+  readonly dashboard: DashboardHosting;
   /** The pool's pre token generation trigger: the admin group only for members with TOTP MFA enabled. */
   readonly preTokenFunction: MeridianFunction;
   /** The images bucket, its CDN and their log bucket (images/product-images.ts). */
@@ -188,18 +210,60 @@ export class StatefulStack extends Stack {
       ],
     });
 
-    // The dashboard (a browser app: no client secret) signs users in with SRP.
+    this.images = new ProductImages(this, "ProductImages", { stage, removalPolicy });
+
+    // Managed login (the newer pages, Cognito's own look) on a Cognito domain: the dashboard's sign-in.
+    this.loginDomain = this.userPool.addDomain("LoginDomain", {
+      cognitoDomain: { domainPrefix: loginDomainPrefix(stage.name, this.account) },
+      managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    this.logoutUrl = `${this.loginDomain.baseUrl()}/logout`;
+
+    // The dashboard's CDN lives here, next to the client whose redirect URLs and the images bucket whose CORS
+    // name it; its CSP can name only what this stack knows (docs/decisions/0020-dashboard-hosting.md).
+    this.dashboard = new DashboardHosting(this, "Dashboard", {
+      stage,
+      removalPolicy,
+      logBucket: this.images.logBucket,
+      csp: {
+        api: apiOriginsForCsp(stage, this.region, this.urlSuffix),
+        loginDomain: this.loginDomain.baseUrl(),
+        userPoolApi: `https://cognito-idp.${this.region}.${this.urlSuffix}`,
+        images: this.images.publicUrl,
+        uploads: this.images.uploadOrigin,
+      },
+    });
+    this.images.allowUploadsFrom(this.dashboard.origin);
+
+    // The dashboard (a browser app: no client secret) signs users in through managed login: Authorization Code
+    // with PKCE, never the implicit grant; openid + email only (no aws.cognito.signin.user.admin). SRP stays
+    // for scripts and the CLI's sign-in.
+    const redirects = dashboardRedirects(stage, this.dashboard.origin);
     this.webClient = this.userPool.addClient("WebClient", {
       userPoolClientName: `meridian-${stage.name}-web`,
       authFlows: { userSrp: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
-      // Until the dashboard's hosted sign-in lands, no OAuth at all: CDK's defaults would allow the implicit
-      // flow, an https://example.com callback and the aws.cognito.signin.user.admin scope.
-      disableOAuth: true,
+      oAuth: {
+        flows: { authorizationCodeGrant: true, implicitCodeGrant: false },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL],
+        callbackUrls: redirects.callbackUrls,
+        logoutUrls: redirects.logoutUrls,
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      // Written down rather than left to Cognito's defaults: an hour of API access per token, a month of
+      // silent renewal; a revoked refresh token (sign-out) stops renewing at once.
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      enableTokenRevocation: true,
     });
-
-    this.images = new ProductImages(this, "ProductImages", { stage, removalPolicy });
+    // The newer managed login pages need a style per client; Cognito's own look, nothing of ours.
+    new CfnManagedLoginBranding(this, "LoginBranding", {
+      userPoolId: this.userPool.userPoolId,
+      clientId: this.webClient.userPoolClientId,
+      useCognitoProvidedValues: true,
+    }).node.addDependency(this.loginDomain);
 
     new CfnOutput(this, "EpochsTableName", { value: this.epochs.tableName });
     new CfnOutput(this, "ApiKeysTableName", { value: this.apiKeys.tableName });
@@ -211,6 +275,8 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, "ImagesBucketName", { value: this.images.bucket.bucketName });
     new CfnOutput(this, "ImagesUrl", { value: this.images.publicUrl });
     new CfnOutput(this, "PreTokenLogGroup", { value: this.preTokenFunction.logGroup.logGroupName });
+    new CfnOutput(this, "DashboardUrl", { value: this.dashboard.url });
+    new CfnOutput(this, "LoginDomainUrl", { value: this.loginDomain.baseUrl() });
   }
 }
 

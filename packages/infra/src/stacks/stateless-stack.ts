@@ -7,17 +7,19 @@ import {
   orderStreamMapping,
 } from "@meridian/functions";
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import type { IDistribution } from "aws-cdk-lib/aws-cloudfront";
 import type { Dashboard } from "aws-cdk-lib/aws-cloudwatch";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { Bucket } from "aws-cdk-lib/aws-s3";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { functionEntry } from "../bundling/lambda-bundle.ts";
-import { removalPolicyOf } from "../config/naming.ts";
+import { dashboardBucketName, removalPolicyOf } from "../config/naming.ts";
 import type { StageConfig } from "../config/stages.ts";
 import { FUNCTION_TIMEOUTS } from "../config/timeouts.ts";
 import { MeridianFunction } from "../constructs/meridian-function.ts";
@@ -29,6 +31,8 @@ import { createAlertTopic } from "../observability/alerts.ts";
 import { StageDashboard } from "../observability/dashboard.ts";
 import { SERVICE } from "../observability/meridian-metrics.ts";
 import { MetricsSchedule } from "../observability/metrics-job.ts";
+import { DASHBOARD_SCOPES, DashboardDeployment } from "../web/dashboard-deployment.ts";
+import { webAssetsDir } from "../web/web-assets.ts";
 
 /**
  * A Lambda entry point of @meridian/functions (`http`, `order-stream`, `metrics-job`). The package exports only
@@ -44,12 +48,20 @@ export interface StatelessStackProps extends StackProps {
   imagesUrl: string;
   /** The token issuer (Cognito user pool URL) and the client id tokens must be issued for. */
   jwt: { issuer: string; audience: string };
+  /**
+   * The web dashboard's CDN (stateful stack; its bucket is found by name), its origin (`https://<domain>`,
+   * allowed by the API's CORS) and Cognito's sign-out URL, for the files and `config.json` this stack writes.
+   */
+  dashboard: { distribution: IDistribution; origin: string; logoutUrl: string };
+  /** The dashboard's build folder; default packages/web/dist (web/web-assets.ts). Tests pass a fixture. */
+  webAssetsDir?: string;
 }
 
 /**
  * Everything that can be replaced at any time: the HTTP, order-stream, metrics-job and image-processor
- * functions (with the images bucket's event notification), the front door, throttling, the dead-letter queues, the metrics job's schedule, the alarms with their topic, and the
- * dashboard. State lives in the stateful stack and is passed in.
+ * functions (with the images bucket's event notification), the front door, throttling, the dead-letter queues,
+ * the metrics job's schedule, the alarms with their topic, the CloudWatch dashboard, and the web dashboard's
+ * files with their `config.json`. State lives in the stateful stack and is passed in.
  */
 export class StatelessStack extends Stack {
   readonly httpFunction: MeridianFunction;
@@ -65,10 +77,14 @@ export class StatelessStack extends Stack {
   readonly alarmTopic: Topic;
   readonly alarms: StageAlarms;
   readonly dashboard: Dashboard;
+  /** The web dashboard's files in the stateful stack's bucket. */
+  readonly webDashboard: DashboardDeployment;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
-    const { stage, region, tables, appSecret, jwt, imagesUrl } = props;
+    const { stage, region, tables, appSecret, jwt, imagesUrl, dashboard } = props;
+    // Checked first: without a build there is nothing to deploy, whatever else is right.
+    const assetsDir = webAssetsDir(props.webAssetsDir);
     const removalPolicy = removalPolicyOf(stage);
     // The names each function's loader reads (@meridian/functions' environment contracts).
     const http = httpEnvironment.variables;
@@ -244,7 +260,36 @@ export class StatelessStack extends Stack {
       removalPolicy,
     });
 
-    this.frontDoor = createFrontDoor(this, "FrontDoor", { stage, region, handler: this.httpFunction });
+    // The web dashboard calls the API from its own origin: CORS allows it besides the stage's corsOrigins.
+    this.frontDoor = createFrontDoor(this, "FrontDoor", {
+      stage: { ...stage, corsOrigins: [...stage.corsOrigins, dashboard.origin] },
+      region,
+      handler: this.httpFunction,
+    });
+
+    // The dashboard's build and this stage's config.json: one build serves every stage.
+    this.webDashboard = new DashboardDeployment(this, "WebDashboard", {
+      stage,
+      removalPolicy,
+      bucket: Bucket.fromBucketName(
+        this,
+        "DashboardBucket",
+        dashboardBucketName(stage.name, this.account, region),
+      ),
+      distribution: dashboard.distribution,
+      assetsDir,
+      config: {
+        stage: stage.name,
+        apiUrl: this.frontDoor.url,
+        imagesUrl,
+        auth: {
+          authority: jwt.issuer,
+          clientId: jwt.audience,
+          logoutUrl: dashboard.logoutUrl,
+          scope: DASHBOARD_SCOPES.join(" "),
+        },
+      },
+    });
 
     this.alarmTopic = createAlertTopic(this, stage).topic;
     const functions = {
