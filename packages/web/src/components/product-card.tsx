@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { getProduct, placeOrder } from "../endpoints.ts";
 import { formatPrice } from "../format.ts";
 import { pathOf } from "../router.ts";
@@ -30,7 +30,7 @@ function ProductPicture(props: { image: ProductImageRef | undefined; alt: string
 }
 
 /** Signed in: a quantity and an Order button; the order is PENDING until the stream processor decides. */
-function OrderForm(props: { product: Product }) {
+function OrderForm(props: { product: Product; onPlaced: () => void }) {
   const { product } = props;
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: boolean; text: string }>();
@@ -49,6 +49,7 @@ function OrderForm(props: { product: Product }) {
       const order = await placeOrder([{ productId: product.id, quantity }]);
       setResult({ ok: true, text: `Order placed (${order.status}).` });
       announce(`Order for ${quantity} × ${product.name} placed, ${order.status}`);
+      props.onPlaced();
     } catch (error) {
       setResult({ ok: false, text: messageOf(error) });
     } finally {
@@ -102,6 +103,14 @@ export function ProductCard(props: {
     }
   };
 
+  // The stream processor reserves the stock a moment after an order is placed: show the stock it left.
+  const later = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(later.current), []);
+  const reloadSoon = () => {
+    clearTimeout(later.current);
+    later.current = setTimeout(() => void reload(), 2_000);
+  };
+
   return (
     <article class="card" aria-labelledby={headingId}>
       <ProductPicture image={product.images[0]} alt={product.name} />
@@ -111,7 +120,7 @@ export function ProductCard(props: {
       <p class={product.stock === 0 ? "stock out" : "stock"}>
         {product.stock === 0 ? "Out of stock" : `${product.stock} in stock`}
       </p>
-      {props.signedIn ? <OrderForm product={product} /> : null}
+      {props.signedIn ? <OrderForm product={product} onPlaced={reloadSoon} /> : null}
       {props.admin ? (
         <details class="admin">
           <summary>
