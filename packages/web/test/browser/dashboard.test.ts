@@ -18,7 +18,8 @@ import {
 /**
  * The dashboard, built as it ships (`npm run build:web`), served by a real sandbox and driven in Debian's
  * Chromium: sign-in through the local issuer (Authorization Code + PKCE), every page, as a customer and as
- * an admin, on a desktop and a phone-sized screen. Screenshots of every page go to docs/screenshots/.
+ * an admin, on a desktop and a phone-sized screen. Screenshots of every page go to
+ * packages/web/test-results/screenshots/ (docs/screenshots/ with UPDATE_SCREENSHOTS=1, for the README).
  */
 const DIST = fileURLToPath(new URL("../../dist", import.meta.url));
 // The committed ones (README) are refreshed with UPDATE_SCREENSHOTS=1; every other run keeps its own.
@@ -244,6 +245,23 @@ describe("the dashboard in Chromium", { timeout: 90_000 }, () => {
   });
 
   it("passes axe (no serious or critical violation) and takes a screenshot on every page", async () => {
+    // Something on every page: two orders of this admin's own and a few epochs.
+    const desk = await createProduct({ name: "Walnut desk", price: 42_000, stock: 1 });
+    const headers = {
+      authorization: `Bearer ${await tokenFor("local-erin", "admin")}`,
+      "content-type": "application/json",
+    };
+    for (const quantity of [1, 1]) {
+      const placed = await fetch(`${sandbox.url}/orders`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ lines: [{ productId: desk.id, quantity }] }),
+      });
+      expect(placed.status).toBe(202);
+    }
+    for (let i = 0; i < 3; i++)
+      expect((await fetch(`${sandbox.url}/epoch`, { method: "POST", headers })).status).toBe(201);
+    await sandbox.orderStream?.drain();
     const page = await openPage();
     await page.goto(`${sandbox.url}/app/`);
     await page.getByRole("heading", { level: 1 }).first().waitFor(WAIT);
