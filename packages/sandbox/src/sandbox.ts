@@ -123,10 +123,11 @@ export interface SandboxOptions {
   streamPollIntervalMs?: number;
   /**
    * The web dashboard at `/app/`: served from `dir` (default packages/web/dist, `npm run build:web`); with
-   * `watch` (what `npm start` does) built now and rebuilt on change, the open page reloading itself.
+   * `watch` (what `npm start` does) built now (into `dir`, from `sources`: default packages/web) and
+   * rebuilt on change, the open page reloading itself.
    * `false`: no dashboard. Default: the built one, if any.
    */
-  dashboard?: false | { dir?: string; watch?: boolean };
+  dashboard?: false | { dir?: string; watch?: boolean; sources?: string };
   /** When the sandbox restarts its DynamoDB Local after a crash (tests shorten it). */
   engineRestart?: Partial<RestartPolicy>;
   /** Also hand each engine event (exit, restart, giving up) to this function; each is logged anyway. */
@@ -440,6 +441,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const reload = options.dashboard?.watch ? new ReloadHub() : undefined;
       if (reload) {
         dashboardWatcher = await watchDashboard({
+          root: options.dashboard?.sources,
+          outDir: options.dashboard?.dir,
           onBuilt: (ms) => {
             log.info(`dashboard built in ${ms} ms`);
             reload.reload();

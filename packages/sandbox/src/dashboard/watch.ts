@@ -10,6 +10,10 @@ export interface DashboardWatcher {
 }
 
 export interface WatchOptions {
+  /** The dashboard's sources (index.html, vite.config.ts, src/). Default packages/web. */
+  root?: string;
+  /** Where the build goes. Default the config's (`dist` under `root`). */
+  outDir?: string;
   /** After each build that succeeded (the first included). */
   onBuilt: (ms: number) => void;
   onError: (error: unknown) => void;
@@ -24,12 +28,13 @@ export async function watchDashboard(options: WatchOptions): Promise<DashboardWa
   const vite = await import("vite");
   let building = true;
   let started = performance.now();
+  const root = options.root ?? WEB_PACKAGE_DIR;
   const watcher = (await vite.build({
-    root: WEB_PACKAGE_DIR,
-    configFile: `${WEB_PACKAGE_DIR}/vite.config.ts`,
+    root,
+    configFile: `${root}/vite.config.ts`,
     logLevel: "warn",
     clearScreen: false,
-    build: { watch: {} },
+    build: { watch: {}, ...(options.outDir ? { outDir: options.outDir, emptyOutDir: true } : {}) },
   })) as unknown as {
     on(
       event: "event",
