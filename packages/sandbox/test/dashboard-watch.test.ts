@@ -34,7 +34,7 @@ async function readUntil(body: ReadableStream<Uint8Array>, predicate: (text: str
   while (!predicate(text) && Date.now() < deadline) {
     const chunk = await Promise.race([
       reader.read(),
-      new Promise<undefined>((resolve) => setTimeout(resolve, deadline - Date.now())),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), deadline - Date.now())),
     ]);
     if (!chunk || chunk.done) break;
     text += decoder.decode(chunk.value, { stream: true });

@@ -1,3 +1,4 @@
+import { DASHBOARD_SCOPE } from "@meridian/core";
 import {
   httpEnvironment,
   imageLimitsEnvironment,
@@ -31,7 +32,7 @@ import { createAlertTopic } from "../observability/alerts.ts";
 import { StageDashboard } from "../observability/dashboard.ts";
 import { SERVICE } from "../observability/meridian-metrics.ts";
 import { MetricsSchedule } from "../observability/metrics-job.ts";
-import { DASHBOARD_SCOPES, DashboardDeployment } from "../web/dashboard-deployment.ts";
+import { DashboardDeployment } from "../web/dashboard-deployment.ts";
 import { webAssetsDir } from "../web/web-assets.ts";
 
 /**
@@ -286,7 +287,7 @@ export class StatelessStack extends Stack {
           authority: jwt.issuer,
           clientId: jwt.audience,
           logoutUrl: dashboard.logoutUrl,
-          scope: DASHBOARD_SCOPES.join(" "),
+          scope: DASHBOARD_SCOPE,
         },
       },
     });

@@ -1,3 +1,4 @@
+import type { DashboardConfig } from "@meridian/core";
 import type { RemovalPolicy } from "aws-cdk-lib";
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import type { IDistribution } from "aws-cdk-lib/aws-cloudfront";
@@ -17,16 +18,8 @@ export const DASHBOARD_CONFIG_FILE = "config.json";
 /** Vite's hashed output (`assets/<name>-<hash>.<ext>`): a new build has new names, so a year is safe. */
 export const ASSETS_PATTERN = "assets/*";
 
-/** The OAuth scopes the dashboard asks for (the web client allows exactly these). */
-export const DASHBOARD_SCOPES = ["openid", "email"] as const;
-
-/** `/app/config.json`, the shape packages/web/src/config.ts reads. Values may be tokens. */
-export interface DashboardConfigJson {
-  stage: string;
-  apiUrl: string;
-  imagesUrl: string;
-  auth: { authority: string; clientId: string; logoutUrl: string; scope: string };
-}
+/** `/app/config.json` (core's DashboardConfig, which packages/web reads). Values may be tokens. */
+export type DashboardConfigJson = DashboardConfig;
 
 export interface DashboardDeploymentProps {
   stage: StageConfig;
