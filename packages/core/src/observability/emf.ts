@@ -15,7 +15,7 @@ export interface EmfDocument {
     Timestamp: number;
     CloudWatchMetrics: {
       Namespace: string;
-      Dimensions: string[][];
+      Dimensions: (readonly string[])[];
       Metrics: { Name: string; Unit: MetricUnit }[];
     }[];
   };
@@ -32,13 +32,25 @@ export const stdoutMetricsSink: MetricsSink = (document) =>
 export interface MetricGroup {
   dimensions: Record<string, string>;
   metrics: MetricValue[];
+  /**
+   * More dimension sets for the same metrics, each a subset of `dimensions`' keys (`[["service"]]` under
+   * `{service, route}`): CloudWatch keeps the values under each set too, so a total over every route is one
+   * metric to read instead of a SEARCH over all of them. Each set is one more custom metric per metric.
+   */
+  rollups?: readonly (readonly string[])[];
 }
 
 /**
  * Builds one EMF document holding one or more metric groups, each with its own dimension set. Dimension
  * values and metric values are members of the document, so groups must agree on the dimensions they share
  * (`service` in both `{service, route}` and `{service}`). Extra `properties` are logged with the document
- * (searchable in Logs Insights) but are not dimensions, so ids may go there.
+ * (searchable in Logs Insights) but are not dimensions, so ids may go there. A group's `rollups` are more
+ * entries of its directive's `Dimensions` (EMF allows several dimension sets per directive); a rollup key
+ * that is not one of the group's dimensions throws (CloudWatch would drop the document).
+ *
+ * @example
+ * emfDocument([{ dimensions: { service: "http", route: "/epoch" }, metrics, rollups: [["service"]] }]);
+ * // _aws.CloudWatchMetrics[0].Dimensions: [["service", "route"], ["service"]]
  */
 export function emfDocument(
   groups: MetricGroup[],
@@ -49,7 +61,7 @@ export function emfDocument(
   const document: Record<string, unknown> = options.properties ? Object.assign({}, options.properties) : {};
   const directives: EmfDocument["_aws"]["CloudWatchMetrics"] = [];
   const namespace = options.namespace ?? METRICS_NAMESPACE;
-  for (const { dimensions, metrics } of groups) {
+  for (const { dimensions, metrics, rollups } of groups) {
     if (metrics.length === 0) continue;
     const names: string[] = [];
     for (const key in dimensions) {
@@ -62,7 +74,15 @@ export function emfDocument(
       document[metric.name] = metric.value;
       definitions[i] = { Name: metric.name, Unit: metric.unit };
     }
-    directives.push({ Namespace: namespace, Dimensions: [names], Metrics: definitions });
+    const sets: (readonly string[])[] = [names];
+    if (rollups)
+      for (const rollup of rollups) {
+        for (const key of rollup)
+          if (typeof dimensions[key] !== "string")
+            throw new TypeError(`EMF rollup key "${key}" is not a dimension of its group`);
+        sets.push(rollup);
+      }
+    directives.push({ Namespace: namespace, Dimensions: sets, Metrics: definitions });
   }
   document._aws = { Timestamp: options.timestamp ?? Date.now(), CloudWatchMetrics: directives };
   return document as EmfDocument;
