@@ -426,7 +426,10 @@ describe("handler output", () => {
       EpochsRecorded: 1,
     });
     expect(entry._aws.CloudWatchMetrics.map((d) => [d.Dimensions, d.Metrics.map((m) => m.Name)])).toEqual([
-      [[["service", "route"]], ["Requests", "Errors", "ClientErrors", "Latency"]],
+      [
+        [["service", "route"], ["service"]],
+        ["Requests", "Errors", "ClientErrors", "Latency"],
+      ],
       [[["service"]], ["EpochsRecorded"]],
     ]);
   });

@@ -18,6 +18,8 @@ export interface ObserveOptions {
 }
 
 const CLIENT_ID = /^[\w.:=-]{1,200}$/;
+/** The request metrics are kept per route and for the whole service (GET /metrics reads the latter). */
+const SERVICE_ROLLUP = [["service"]] as const;
 
 /**
  * The first middleware of every request.
@@ -28,8 +30,9 @@ const CLIENT_ID = /^[\w.:=-]{1,200}$/;
  * generator would give, so a caller could replace API Gateway's id in our logs.)
  *
  * After (errors included): ONE log entry that is also the request's EMF metrics document: the access log
- * fields, the route's request count, 4xx/5xx counts and latency under `{service, route}`, and any business
- * counts the route added with `countMetric` (plus `ColdStart`) under `{service}`. One line per request
+ * fields, the route's request count, 4xx/5xx counts and latency under `{service, route}` and also under
+ * `{service}` alone (a rollup: the app's totals are one metric each to read, not a sum over routes), and
+ * any business counts the route added with `countMetric` (plus `ColdStart`) under `{service}`. One line per request
  * instead of one per metric costs a third of the writes. It is written whatever `LOG_LEVEL` says
  * (`logger.metrics`): metrics do not depend on the log level. The route is the pattern (`/epochs/:id`), never
  * the raw path, so metric dimensions stay low-cardinality.
@@ -66,6 +69,7 @@ export function observeRequests(options: ObserveOptions) {
               { name: HttpMetric.ClientErrors, value: status >= 400 && status < 500 ? 1 : 0, unit: "Count" },
               { name: HttpMetric.Latency, value: latencyMs, unit: "Milliseconds" },
             ],
+            rollups: SERVICE_ROLLUP,
           },
           { dimensions: { service: SERVICE.http }, metrics: counts },
         ],
