@@ -35,7 +35,7 @@ beforeEach(() => {
 afterEach(() => cw.restore());
 
 describe("cloudWatchMetrics: the queries", () => {
-  it("asks one GetMetricData for the window, oldest first, one returned query per series of the catalogue", async () => {
+  it("asks one GetMetricData for the window, oldest first, one query per series of the catalogue", async () => {
     const window = metricsWindow(NOW, 60);
 
     await reader().read(window);
@@ -45,11 +45,8 @@ describe("cloudWatchMetrics: the queries", () => {
     expect(input.StartTime).toEqual(window.from);
     expect(input.EndTime).toEqual(window.to);
     expect(input.ScanBy).toBe("TimestampAscending");
-    const returned = (input.MetricDataQueries ?? []).filter((q) => q.ReturnData);
-    expect(returned.map((q) => q.Id)).toEqual(METRIC_SERIES.map((s) => s.id));
-    expect((input.MetricDataQueries ?? []).every((q) => (q.MetricStat?.Period ?? q.Period) === 60)).toBe(
-      true,
-    );
+    expect((input.MetricDataQueries ?? []).map((q) => q.Id)).toEqual(METRIC_SERIES.map((s) => s.id));
+    expect((input.MetricDataQueries ?? []).every((q) => q.MetricStat?.Period === 60)).toBe(true);
   });
 
   it("reads the business counts and the job's figures under their service (and status), with their statistic", async () => {
@@ -95,25 +92,34 @@ describe("cloudWatchMetrics: the queries", () => {
       });
   });
 
-  it("adds up the HTTP metrics over every route: SUM and MAX of a SEARCH, the average as sums over counts", async () => {
+  it("reads the HTTP series from their {service} rollup: 16 plain MetricStat queries, no SEARCH, whatever the routes", async () => {
     await reader().read(metricsWindow(NOW, 60));
 
-    const byId = new Map((sent().MetricDataQueries ?? []).map((q) => [q.Id, q]));
-    const search = (metric: string, stat: string) =>
-      `SEARCH('{Meridian,service,route} MetricName="${metric}" service="http"', '${stat}', 60)`;
-    expect(byId.get("requests")?.Expression).toBe(`SUM(${search("Requests", "Sum")})`);
-    expect(byId.get("errors")?.Expression).toBe(`SUM(${search("Errors", "Sum")})`);
-    expect(byId.get("clientErrors")?.Expression).toBe(`SUM(${search("ClientErrors", "Sum")})`);
-    expect(byId.get("latencyMax")?.Expression).toBe(`MAX(${search("Latency", "Maximum")})`);
-    expect(byId.get("latencyAvgSum")).toMatchObject({
-      Expression: search("Latency", "Sum"),
-      ReturnData: false,
-    });
-    expect(byId.get("latencyAvgCount")).toMatchObject({
-      Expression: search("Latency", "SampleCount"),
-      ReturnData: false,
-    });
-    expect(byId.get("latencyAvg")?.Expression).toBe("SUM(latencyAvgSum) / SUM(latencyAvgCount)");
+    const queries = sent().MetricDataQueries ?? [];
+    expect(queries).toHaveLength(16);
+    expect(queries.every((q) => q.MetricStat && q.Expression === undefined && q.ReturnData)).toBe(true);
+    const byId = new Map(queries.map((q) => [q.Id, q]));
+    for (const [id, metric, stat] of [
+      ["requests", "Requests", "Sum"],
+      ["errors", "Errors", "Sum"],
+      ["clientErrors", "ClientErrors", "Sum"],
+      ["latencyAvg", "Latency", "Average"],
+      ["latencyMax", "Latency", "Maximum"],
+    ])
+      expect(byId.get(id)).toEqual({
+        Id: id,
+        Label: expect.any(String),
+        MetricStat: {
+          Metric: {
+            Namespace: "Meridian",
+            MetricName: metric,
+            Dimensions: [{ Name: "service", Value: "http" }],
+          },
+          Period: 60,
+          Stat: stat,
+        },
+        ReturnData: true,
+      });
   });
 });
 

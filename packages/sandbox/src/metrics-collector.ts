@@ -106,8 +106,8 @@ export class MetricsCollector {
 
   /**
    * The catalogue's series (METRIC_SERIES) from the buckets, as GetMetricData answers them: one point per
-   * minute of [from, to) that has data, oldest first; a series over a dimension (`route`) adds up every
-   * value of it.
+   * minute of [from, to) that has data, oldest first, from the buckets of the metric with exactly the
+   * series' dimension set (the HTTP series: the `{service}` rollup observeRequests emits).
    *
    * @example
    * createApp({ ...deps, metrics: collector.reader() });
@@ -121,23 +121,9 @@ export class MetricsCollector {
     const toMs = to.getTime();
     const entries = [...this.#metrics.values()];
     return METRIC_SERIES.map((series) => {
-      const merged = new Map<number, MinuteBucket>();
-      for (const entry of entries) {
-        if (!matches(series, entry)) continue;
-        for (const bucket of entry.minutes) {
-          if (bucket.start < fromMs || bucket.start >= toMs) continue;
-          const into = merged.get(bucket.start);
-          if (!into) merged.set(bucket.start, { ...bucket });
-          else {
-            into.sum += bucket.sum;
-            into.count += bucket.count;
-            if (bucket.min < into.min) into.min = bucket.min;
-            if (bucket.max > into.max) into.max = bucket.max;
-          }
-        }
-      }
-      const points = [...merged.values()]
-        .sort((a, b) => a.start - b.start)
+      const entry = entries.find((e) => matches(series, e));
+      const points = (entry?.minutes ?? [])
+        .filter((bucket) => bucket.start >= fromMs && bucket.start < toMs)
         .map((bucket) => ({ t: new Date(bucket.start).toISOString(), v: statOf(series, bucket) }));
       return { id: series.id, label: series.label, unit: series.unit, stat: series.stat, points };
     });
@@ -173,16 +159,12 @@ function addToMinute(minutes: MinuteBucket[], start: number, value: number): voi
   if (expired > 0) minutes.splice(0, expired);
 }
 
-/** A metric of the series' name whose dimensions are the series' (values equal) plus its `overDimensions`. */
+/** The metric of the series' name whose dimension set is exactly the series' (names and values). */
 function matches(series: SeriesDefinition, entry: Entry): boolean {
   if (entry.name !== series.metric || entry.namespace !== METRICS_NAMESPACE) return false;
-  const over = series.overDimensions ?? [];
   const names = Object.keys(entry.dimensions);
-  if (names.length !== Object.keys(series.dimensions).length + over.length) return false;
-  for (const name of names) {
-    const wanted = series.dimensions[name];
-    if (wanted === undefined ? !over.includes(name) : entry.dimensions[name] !== wanted) return false;
-  }
+  if (names.length !== Object.keys(series.dimensions).length) return false;
+  for (const name of names) if (entry.dimensions[name] !== series.dimensions[name]) return false;
   return true;
 }
 

@@ -41,6 +41,7 @@ function request(route: string, latencyMs: number, status: number, timestamp: nu
           { name: HttpMetric.ClientErrors, value: status >= 400 && status < 500 ? 1 : 0, unit: "Count" },
           { name: HttpMetric.Latency, value: latencyMs, unit: "Milliseconds" },
         ],
+        rollups: [["service"]],
       },
       {
         dimensions: { service: SERVICE.http },
@@ -86,7 +87,7 @@ describe("the collector's reader: per-minute buckets of the EMF documents", () =
     expect(series.every((s) => s.points.length === 0)).toBe(true);
   });
 
-  it("adds up every route per minute: sums, the average over all requests, the maximum; only minutes with data", async () => {
+  it("reads the HTTP series from the {service} rollup, every route in it: sums, the average over all requests, the maximum; only minutes with data", async () => {
     const collector = new MetricsCollector();
     collector.sink(request("/epoch", 10, 201, at(0, 5), [BusinessMetric.EpochsRecorded]));
     collector.sink(request("/epoch", 20, 503, at(0, 30)));
@@ -117,6 +118,39 @@ describe("the collector's reader: per-minute buckets of the EMF documents", () =
     ]);
     expect(pointsOf(series, "epochsRecorded")).toEqual([{ t: iso(at(0)), v: 1 }]);
     expect(pointsOf(series, "ordersPlaced")).toEqual([{ t: iso(at(2)), v: 1 }]);
+  });
+
+  it("keeps the route's set and the rollup apart, and reads the rollup only (a document without it adds nothing)", async () => {
+    const collector = new MetricsCollector();
+    collector.sink(request("/epoch", 10, 201, at(0, 5)));
+    collector.sink(request("/health", 30, 200, at(0, 6)));
+    // Per route only, as observeRequests wrote it before the rollup: not the app's totals.
+    collector.sink(
+      emfDocument(
+        [
+          {
+            dimensions: { service: SERVICE.http, route: "/old" },
+            metrics: [{ name: HttpMetric.Requests, value: 1, unit: "Count" }],
+          },
+        ],
+        { timestamp: at(0, 7) },
+      ),
+    );
+
+    const series = await collector.reader().read(window(at(0), at(5)));
+    const requests = collector.snapshot().filter((m) => m.name === HttpMetric.Requests);
+
+    expect(pointsOf(series, "requests")).toEqual([{ t: iso(at(0)), v: 2 }]);
+    expect(pointsOf(series, "latencyAvg")).toEqual([{ t: iso(at(0)), v: 20 }]);
+    expect(requests.map((m) => [m.dimensions, m.sum])).toEqual(
+      expect.arrayContaining([
+        [{ service: "http", route: "/epoch" }, 1],
+        [{ service: "http", route: "/health" }, 1],
+        [{ service: "http", route: "/old" }, 1],
+        [{ service: "http" }, 2],
+      ]),
+    );
+    expect(requests).toHaveLength(4);
   });
 
   it("reads only the window's minutes [from, to)", async () => {

@@ -154,6 +154,14 @@ describe("logs and metrics of the HTTP API", () => {
 
     const requests = metrics.find((m) => m.name === "Requests" && m.dimensions.route === "/epoch");
     expect(requests?.sum).toBeGreaterThanOrEqual(2);
+    // The {service} rollup of every route's requests, beside each route's own.
+    const rollup = metrics.find(
+      (m) =>
+        m.name === "Requests" &&
+        Object.keys(m.dimensions).join() === "service" &&
+        m.dimensions.service === "http",
+    );
+    expect(rollup?.sum).toBeGreaterThanOrEqual(requests?.sum ?? Number.POSITIVE_INFINITY);
     expect(metrics.find((m) => m.name === "EpochsRecorded")?.sum).toBeGreaterThanOrEqual(1);
     expect(
       metrics.find((m) => m.name === "Latency" && m.dimensions.route === "/epoch")?.last,

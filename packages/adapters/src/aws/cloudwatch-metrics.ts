@@ -14,7 +14,6 @@ import {
   type MetricSeries,
   type MetricsQuery,
   type MetricsReader,
-  type SeriesDefinition,
 } from "@meridian/core";
 import { clientBudget } from "./budget.ts";
 
@@ -35,65 +34,25 @@ const dimensionList = (dimensions: Readonly<Record<string, string>>) =>
   Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }));
 
 /**
- * Every series of `series.metric` with exactly the series' dimensions plus its `overDimensions` (any
- * value: every route), as one SEARCH; the dashboard's route graphs use the same (meridianSearch).
- */
-function search(series: SeriesDefinition, namespace: string, stat: string, period: number): string {
-  const schema = [namespace, ...Object.keys(series.dimensions), ...(series.overDimensions ?? [])].join(",");
-  const values = Object.entries(series.dimensions)
-    .map(([name, value]) => ` ${name}="${value}"`)
-    .join("");
-  return `SEARCH('{${schema}} MetricName="${series.metric}"${values}', '${stat}', ${period})`;
-}
-
-/**
- * The GetMetricData queries of the catalogue, one returned per series (its id is the series' id). A series
- * over a dimension adds up what SEARCH finds: SUM of the sums, MAX of the maxima, and the average as the sum
- * of the sums over the sum of the sample counts (two hidden queries): averaging the routes' averages would
- * weigh a quiet route like a busy one.
+ * The GetMetricData queries of the catalogue: one plain MetricStat per series (its id is the series' id),
+ * each series' metric under exactly its dimensions. The HTTP series read observeRequests' `{service}`
+ * rollup, so a call asks for 16 metrics however many routes had traffic.
  */
 export function metricDataQueries(namespace = METRICS_NAMESPACE, period = 60): MetricDataQuery[] {
-  const queries: MetricDataQuery[] = [];
-  for (const series of METRIC_SERIES) {
-    const { id, label: Label } = series;
-    if (!series.overDimensions) {
-      queries.push({
-        Id: id,
-        Label,
-        MetricStat: {
-          Metric: {
-            Namespace: namespace,
-            MetricName: series.metric,
-            Dimensions: dimensionList(series.dimensions),
-          },
-          Period: period,
-          Stat: series.stat,
-        },
-        ReturnData: true,
-      });
-    } else if (series.stat === "Average") {
-      queries.push(
-        {
-          Id: `${id}Sum`,
-          Expression: search(series, namespace, "Sum", period),
-          Period: period,
-          ReturnData: false,
-        },
-        {
-          Id: `${id}Count`,
-          Expression: search(series, namespace, "SampleCount", period),
-          Period: period,
-          ReturnData: false,
-        },
-        { Id: id, Label, Expression: `SUM(${id}Sum) / SUM(${id}Count)`, Period: period, ReturnData: true },
-      );
-    } else {
-      const aggregate = series.stat === "Sum" ? "SUM" : "MAX";
-      const expression = `${aggregate}(${search(series, namespace, series.stat, period)})`;
-      queries.push({ Id: id, Label, Expression: expression, Period: period, ReturnData: true });
-    }
-  }
-  return queries;
+  return METRIC_SERIES.map((series) => ({
+    Id: series.id,
+    Label: series.label,
+    MetricStat: {
+      Metric: {
+        Namespace: namespace,
+        MetricName: series.metric,
+        Dimensions: dimensionList(series.dimensions),
+      },
+      Period: period,
+      Stat: series.stat,
+    },
+    ReturnData: true,
+  }));
 }
 
 type Sdk = typeof import("@aws-sdk/client-cloudwatch");

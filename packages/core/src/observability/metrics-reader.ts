@@ -20,14 +20,11 @@ export interface SeriesDefinition {
   id: string;
   label: string;
   metric: string;
-  /** The dimensions and their values a data point must have. */
-  dimensions: Readonly<Record<string, string>>;
   /**
-   * Dimensions the series adds up over, whatever their value. The HTTP metrics are emitted per route only
-   * (`{service, route}`, see observeRequests), so the app's totals are the sum over every route: sums add
-   * up, an average is the sum over the count, a maximum the largest.
+   * The metric's dimension set, exactly, with its values. The HTTP metrics' `{service}` is the rollup
+   * observeRequests emits beside `{service, route}`: the whole app's totals, one metric each.
    */
-  overDimensions?: readonly string[];
+  dimensions: Readonly<Record<string, string>>;
   stat: SeriesStat;
   unit: SeriesUnit;
 }
@@ -35,7 +32,6 @@ export interface SeriesDefinition {
 const http = { service: SERVICE.http } as const;
 const orderStream = { service: SERVICE.orderStream } as const;
 const job = { service: SERVICE.metricsJob } as const;
-const overRoutes = ["route"] as const;
 
 /** The status values the metrics job publishes `OrdersByStatus` for (ORDER_STATUSES, see MetricsSource). */
 const jobOrders = (id: string, status: string, label: string): SeriesDefinition => ({
@@ -49,7 +45,8 @@ const jobOrders = (id: string, status: string, label: string): SeriesDefinition 
 
 /**
  * The series `GET /metrics` answers, in this order (the dashboard relies on the ids, the order and the
- * statistics). Business counts are summed per minute under the service that emits them; the metrics job's
+ * statistics). The HTTP series read the `{service: http}` rollup of every route (latencyAvg is its Average,
+ * over all requests). Business counts are summed per minute under the service that emits them; the metrics job's
  * figures, one point per job run, take the minute's maximum.
  */
 export const METRIC_SERIES: readonly SeriesDefinition[] = [
@@ -58,7 +55,6 @@ export const METRIC_SERIES: readonly SeriesDefinition[] = [
     label: "Requests",
     metric: HttpMetric.Requests,
     dimensions: http,
-    overDimensions: overRoutes,
     stat: "Sum",
     unit: "Count",
   },
@@ -67,7 +63,6 @@ export const METRIC_SERIES: readonly SeriesDefinition[] = [
     label: "Server errors (5xx)",
     metric: HttpMetric.Errors,
     dimensions: http,
-    overDimensions: overRoutes,
     stat: "Sum",
     unit: "Count",
   },
@@ -76,7 +71,6 @@ export const METRIC_SERIES: readonly SeriesDefinition[] = [
     label: "Client errors (4xx)",
     metric: HttpMetric.ClientErrors,
     dimensions: http,
-    overDimensions: overRoutes,
     stat: "Sum",
     unit: "Count",
   },
@@ -85,7 +79,6 @@ export const METRIC_SERIES: readonly SeriesDefinition[] = [
     label: "Latency, average",
     metric: HttpMetric.Latency,
     dimensions: http,
-    overDimensions: overRoutes,
     stat: "Average",
     unit: "Milliseconds",
   },
@@ -94,7 +87,6 @@ export const METRIC_SERIES: readonly SeriesDefinition[] = [
     label: "Latency, maximum",
     metric: HttpMetric.Latency,
     dimensions: http,
-    overDimensions: overRoutes,
     stat: "Maximum",
     unit: "Milliseconds",
   },
