@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
@@ -153,6 +154,8 @@ const CLOUDWATCH = /node_modules\/@aws-sdk\/client-cloudwatch\//;
 /** The OpenAPI document's generator: ours and zod's JSON Schema conversion (see core's schema-parts.ts). */
 const OPENAPI =
   /(packages\/api\/src\/routes\/openapi-document\.ts|zod\/v4\/core\/(to-json-schema|json-schema-processors)\.js)$/;
+/** The reference page's renderer, inlined as text (@meridian/api's `#docs-renderer`). */
+const RENDERER = /node_modules\/swagger-ui-dist\/swagger-ui-bundle\.js$/;
 
 describe("stack traces of a bundled function", () => {
   const out = mkdtempSync(join(tmpdir(), "meridian-stacks-"));
@@ -244,6 +247,25 @@ describe("the bundled HTTP handler", () => {
     const cloudWatch = filesFrom(dir, CLOUDWATCH);
     expect(cloudWatch).toHaveLength(1);
     expect(cloudWatch.filter((file) => startup.includes(file))).toEqual([]);
+  });
+
+  it("serves /docs' renderer (Swagger UI) from the asset alone, out of a chunk that index.mjs does not import statically", () => {
+    // Act: the versioned path the /docs page names, read in a process whose cwd has no node_modules.
+    const { version } = createRequire(import.meta.url)("swagger-ui-dist/package.json") as { version: string };
+    const page = invoke(dir, {}, "/docs");
+    const { status, stderr, response } = invoke(dir, {}, `/docs/swagger-ui-${version}/swagger-ui-bundle.js`);
+    const renderer = filesFrom(dir, RENDERER);
+
+    // Assess: the page answers, the function answers the renderer as text, and only a lazy chunk holds it.
+    expect(page.response?.statusCode).toBe(200);
+    expect({ status, stderr }).toEqual({ status: 0, stderr: "" });
+    expect(response?.statusCode).toBe(200);
+    expect(response?.body).toMatch(
+      /^\/\*! For license information please see swagger-ui-bundle\.js\.LICENSE\.txt/,
+    );
+    expect(renderer).toHaveLength(1);
+    expect(renderer[0]).toMatch(/^chunks\//);
+    expect(staticImportGraph(dir)).not.toContain(renderer[0]);
   });
 
   it("loads node:http, node:process, node:util and node:fs without an ES import (their ES facades are slow)", () => {

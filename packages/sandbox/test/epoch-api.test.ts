@@ -363,12 +363,16 @@ describe("health and docs", () => {
     expect(doc.paths["/epoch"]?.post?.responses["503"]?.description).toMatch(/^Database unavailable/);
   });
 
-  it("serves a readable reference page at /docs", async () => {
+  it("serves the reference page at /docs: Swagger UI, from this server, rendering /openapi.json", async () => {
     const res = await api("/docs", { key: null });
 
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const page = await res.text();
-    expect(page).toContain("/epochs/{id}");
-    expect(page).toContain("Idempotency-Key");
+    expect(page).toContain('data-openapi="/openapi.json"');
+    const script = page.match(/<script src="(\/docs\/swagger-ui-[\d.]+\/swagger-ui-bundle\.js)">/)?.[1];
+    const renderer = await api(script ?? "(no renderer script)", { key: null });
+    expect(renderer.status).toBe(200);
+    expect(renderer.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(await renderer.text()).toContain("SwaggerUIBundle");
   });
 });

@@ -14,6 +14,9 @@ afterAll(() => sandbox.stop());
 const API_POLICY = "default-src 'none'; frame-ancestors 'none'";
 const PAGE_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const DOCS_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 interface Reply {
   status: number;
@@ -64,18 +67,35 @@ describe("headers on every answer", () => {
     expectApiHeaders(reply);
   });
 
-  it("gives the HTML pages a CSP that lets their own inline style apply and nothing else load", async () => {
-    const docs = await send("GET", "/docs");
+  it("gives the visit page a CSP that lets its own inline style apply and nothing else load", async () => {
     const visit = await send("GET", "/", { accept: "text/html" });
 
-    for (const page of [docs, visit]) {
-      expect(page.status).toBe(200);
-      expect(page.header("content-type")).toMatch(/^text\/html/);
-      expect(page.header("content-security-policy")).toBe(PAGE_POLICY);
-      expect(page.header("x-content-type-options")).toBe("nosniff");
-      expect(page.body).toMatch(/<style>[^<]+<\/style>/);
-      // Nothing the policy would block: no script, no external style sheet, image or font.
-      expect(page.body).not.toMatch(/<script|<link|<img|@import|url\(/i);
+    expect(visit.status).toBe(200);
+    expect(visit.header("content-type")).toMatch(/^text\/html/);
+    expect(visit.header("content-security-policy")).toBe(PAGE_POLICY);
+    expect(visit.header("x-content-type-options")).toBe("nosniff");
+    expect(visit.body).toMatch(/<style>[^<]+<\/style>/);
+    // Nothing the policy would block: no script, no external style sheet, image or font.
+    expect(visit.body).not.toMatch(/<script|<link|<img|@import|url\(/i);
+  });
+
+  it("gives /docs its own CSP: scripts and styles from this origin only, and no inline script or style", async () => {
+    const docs = await send("GET", "/docs");
+    const sources = [...docs.body.matchAll(/<(?:script src|link rel="stylesheet" href)="([^"]+)"/g)].map(
+      (m) => m[1] ?? "",
+    );
+
+    expect(docs.status).toBe(200);
+    expect(docs.header("content-type")).toMatch(/^text\/html/);
+    expect(docs.header("content-security-policy")).toBe(DOCS_POLICY);
+    expect(docs.header("x-content-type-options")).toBe("nosniff");
+    expect(docs.body).not.toMatch(/<script>|<style|\sstyle="|\son\w+="/i);
+    expect(sources).toHaveLength(3);
+    for (const path of sources) {
+      expect(path).toMatch(/^\/docs\//);
+      const asset = await send("GET", path);
+      expect(asset.status, path).toBe(200);
+      expect(asset.header("x-content-type-options"), path).toBe("nosniff");
     }
   });
 });

@@ -5,7 +5,7 @@ import type { AppContext, AppEnv } from "../env.ts";
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'";
 
 /**
- * What the two HTML pages (`/docs`, the visit page) need: their own inline `<style>`, and nothing else. No
+ * What the visit page needs: its own inline `<style>`, and nothing else. No
  * script runs, no image, font or connection is fetched (so injected CSS could not send anything anywhere),
  * no `<base>` or form can redirect, and no other site can frame them.
  */
@@ -42,7 +42,7 @@ function privatelyCached(c: AppContext): boolean {
 /**
  * Headers that keep browsers from misusing an answer, set on every response the app makes (errors and 404s
  * included): `X-Content-Type-Options: nosniff` (JSON is never sniffed into HTML), a `Content-Security-Policy`
- * (none at all for the API; the pages' inline style only, for HTML), `Referrer-Policy`, and
+ * (none at all for the API; the page's inline style only, for HTML; unless the route set its own), `Referrer-Policy`, and
  * `Cache-Control: no-store` on answers to authenticated requests, whatever the route set (unless it answered
  * `private, ...` successfully), so no cache keeps one caller's data.
  *
@@ -64,7 +64,11 @@ export function securityHeaders(options: SecurityHeadersOptions = {}) {
     headers.set("X-Content-Type-Options", "nosniff");
     headers.set("Referrer-Policy", referrerPolicy);
     const html = headers.get("content-type")?.toLowerCase().startsWith("text/html") ?? false;
-    headers.set("Content-Security-Policy", html ? pagePolicy : apiPolicy);
+    // A route that needs another policy sets its own (`/docs`: DOCS_CONTENT_SECURITY_POLICY, its renderer's
+    // scripts from this origin); every other answer gets the one for its type.
+    if (!headers.has("Content-Security-Policy")) {
+      headers.set("Content-Security-Policy", html ? pagePolicy : apiPolicy);
+    }
     if (authenticated(c) && !privatelyCached(c)) headers.set("Cache-Control", "no-store");
   });
 }

@@ -1,41 +1,47 @@
 import { BUDGETS, loadOnce } from "@meridian/core";
-import type { Handler } from "hono";
-import { html, raw } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
+import type { Context, Handler } from "hono";
+import {
+  DOCS_CONTENT_SECURITY_POLICY,
+  docsPage,
+  INIT_SCRIPT,
+  INIT_SCRIPT_SOURCE,
+  RENDERER_SCRIPT,
+  RENDERER_STYLE,
+  type RendererAssets,
+} from "../docs/renderer.ts";
 import type { AppEnv } from "../env.ts";
-import type { OpenApiDocument, Operation } from "./openapi-document.ts";
+import type { OpenApiDocument } from "./openapi-document.ts";
 import { type ApiBuilder, tracedAs } from "./route.ts";
 
-function operationHtml(
-  method: string,
-  path: string,
-  op: Operation,
-): HtmlEscapedString | Promise<HtmlEscapedString> {
-  const params = op.parameters ?? [];
-  const body = op.requestBody?.content["application/json"]?.schema;
-  return html`<section>
-  <h2><span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code></h2>
-  <p>${op.summary ?? ""}${op.security?.length ? ` · needs ${op.security.map((scheme) => (Object.keys(scheme)[0] === "Bearer" ? "a bearer token" : "x-api-key")).join(" or ")}` : ""}</p>
-  ${op.description ? html`<p>${op.description}</p>` : ""}
-  ${params.length ? html`<h3>Parameters</h3><ul>${params.map((p) => html`<li><code>${p.name}</code> (${p.in}${p.required ? ", required" : ""}) ${p.description ?? ""}</li>`)}</ul>` : ""}
-  ${body ? html`<h3>JSON body</h3><pre>${JSON.stringify(body, null, 2)}</pre>` : ""}
-  <h3>Responses</h3><ul>${Object.entries(op.responses).map(([status, r]) => html`<li><b>${status}</b> ${r.description}</li>`)}</ul>
-</section>`;
+const DOCUMENT_PATH = "/openapi.json";
+
+/** A text answer with its type and caching; the `/docs` page also with its own CSP (kept by securityHeaders). */
+function text(c: Context<AppEnv>, body: string, type: string, cache: string, policy?: string) {
+  c.header("Content-Type", `${type}; charset=utf-8`);
+  c.header("Cache-Control", cache);
+  if (policy) c.header("Content-Security-Policy", policy);
+  return c.body(body);
 }
 
 /**
- * `GET /openapi.json` (OpenAPI 3.1 from the route schemas) and a self-contained reference page at `/docs`.
- * The generator is imported and run on the first of these requests, not when the app is built: a Lambda
- * cold start serving `POST /epoch` neither loads nor runs it.
+ * `GET /openapi.json` (OpenAPI 3.1 from the route schemas) and the reference at `/docs`: Swagger UI served
+ * from this server (decision 0021). The generator and the renderer's 1.9 MB are each imported on the first
+ * request that needs them, not when the app is built: a Lambda cold start serving `POST /epoch` loads
+ * neither.
  */
 export function docsRoutes({ app, routes, trace }: ApiBuilder) {
   const info = {
     title: "Meridian API",
     version: "0.2.0",
     description:
-      "Record and read timestamps; a catalog and orders processed from a DynamoDB stream. Any request may " +
-      `answer 503 SERVICE_UNAVAILABLE with Retry-After when a dependency stalls (within ${BUDGETS.http.requestMs / 1000} s): a write may ` +
-      "or may not have been made, so retry with the same Idempotency-Key, which never writes twice.",
+      "Record and read timestamps; a catalog and orders processed from a DynamoDB stream.\n\n" +
+      '- Errors are JSON `{"error": {"code", "message", "requestId"}}` (some with `details`); `code` ' +
+      "is stable and machine-readable.\n" +
+      "- Every response has an `X-Request-Id` header.\n" +
+      `- Any request may answer 503 SERVICE_UNAVAILABLE with \`Retry-After\` when a dependency stalls (within ${BUDGETS.http.requestMs / 1000} s): ` +
+      "a write may or may not have been made, so retry with the same `Idempotency-Key`, which never writes twice.\n\n" +
+      "To try a request, press **Authorize** and give an API key (`x-api-key`) or a bearer token " +
+      "(locally: the key the sandbox printed, or `npm run -s token`).",
   };
   // Generated on the first request for it; a failed generation is tried again by the next one.
   const openapi = loadOnce(async (): Promise<OpenApiDocument> => {
@@ -51,25 +57,22 @@ export function docsRoutes({ app, routes, trace }: ApiBuilder) {
       },
     });
   });
+  // The source reads swagger-ui-dist's files; the Lambda bundle has them in a lazy chunk (`#docs-renderer`).
+  const renderer = loadOnce(async (): Promise<RendererAssets> => {
+    const { rendererAssets } = await import("#docs-renderer");
+    return rendererAssets();
+  });
+  // The renderer's paths carry its version: a browser may keep its files for good.
+  const forGood = "public, max-age=31536000, immutable";
 
   // Not operations of the API (the document leaves them out), so not `mount`ed; traced by method and path.
   const get = (path: string, handler: Handler<AppEnv>) =>
     app.on("GET", path, ...([...tracedAs(trace, `GET ${path}`), handler] as [Handler<AppEnv>]));
-  get("/openapi.json", async (c) => c.json(await openapi()));
-  get("/docs", async (c) => {
-    const doc = await openapi();
-    const sections = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
-      Object.entries(item).map(([method, op]) => operationHtml(method, path, op)),
-    );
-    return c.html(html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${info.title} reference</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>${raw(`body{font:15px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
-section{border-top:1px solid #ddd;padding:.5rem 0}h2{font-size:1.1rem}h3{font-size:.95rem;margin-bottom:.2rem}
-pre{background:#f6f6f6;padding:.6rem;overflow:auto;font-size:.85rem}.m{display:inline-block;min-width:3.5rem;padding:.05rem .4rem;border-radius:4px;color:#fff;font-size:.8rem;text-align:center}
-.get{background:#2b7bb9}.post{background:#3a9b4a}.patch{background:#b98a2b}.delete{background:#b93a2b}`)}</style></head>
-<body><h1>${info.title}</h1><p>${info.description} Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1).
-Errors are <code>{"error": {"code", "message", "requestId"}}</code>; every response has an <code>X-Request-Id</code> header.</p>
-${sections}</body></html>`);
-  });
+  get(DOCUMENT_PATH, async (c) => c.json(await openapi()));
+  get("/docs", (c) =>
+    text(c, docsPage(info.title, DOCUMENT_PATH), "text/html", "no-cache", DOCS_CONTENT_SECURITY_POLICY),
+  );
+  get(INIT_SCRIPT, (c) => text(c, INIT_SCRIPT_SOURCE, "text/javascript", "no-cache"));
+  get(RENDERER_SCRIPT, async (c) => text(c, (await renderer()).script, "text/javascript", forGood));
+  get(RENDERER_STYLE, async (c) => text(c, (await renderer()).style, "text/css", forGood));
 }

@@ -128,6 +128,10 @@ export function lambdaBuildOptions(options: LambdaBundleOptions): BuildOptions &
     sourcemap: "linked",
     sourcesContent: false,
     mainFields: ["module", "main"],
+    // `meridian-lambda` picks the bundle's side of a package's `imports` (@meridian/api's `#docs-renderer`:
+    // the reference page's renderer inlined as text into a lazy chunk). Naming conditions drops esbuild's
+    // default `module` one, so it is named too: every other package resolves as before.
+    conditions: ["meridian-lambda", "module"],
     alias: builtinAliases(),
     banner: { js: ESM_REQUIRE_BANNER },
     chunkNames: `${LAMBDA_CHUNK_DIR}/[name]-[hash]`,

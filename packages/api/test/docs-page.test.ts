@@ -1,0 +1,118 @@
+import { existsSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DOCS_CONTENT_SECURITY_POLICY } from "../src/docs/renderer.ts";
+import { appOnDynamoDbLocal } from "./support/app.ts";
+
+// The reference at /docs as a user sees it: the app on DynamoDB Local served on loopback, in Debian's
+// Chromium (the flags TOOLCHAIN.md gives, so it dials nobody at start).
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let server: ReturnType<typeof serve>;
+let origin = "";
+let key = "";
+let close: () => void;
+let browser: Browser;
+let page: Page;
+/** Every URL the page asked for, and every CSP violation it reported. */
+const requested: string[] = [];
+const violations: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  const built = await appOnDynamoDbLocal();
+  ({ key, close } = built);
+  server = serve({ fetch: built.app.fetch, hostname: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => server.once("listening", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("request", (request) => requested.push(request.url()));
+  page.on("console", (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
+  });
+  // Through the DevTools protocol, which the page's CSP does not govern; a string (no DOM types here).
+  await page.addInitScript(`document.addEventListener("securitypolicyviolation", (event) =>
+    console.log("Content-Security-Policy violation: " + event.violatedDirective + " " + event.blockedURI));`);
+  await page.goto(`${origin}/docs`);
+  await page.locator(".opblock").first().waitFor();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+  close?.();
+});
+
+describe("/docs in a browser", () => {
+  it("renders every operation of the document from this server alone, with no CSP violation", async () => {
+    const doc = (await (await fetch(`${origin}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+
+    expect(await page.locator(".opblock").count()).toBe(operations);
+    expect(requested.filter((url) => !url.startsWith(`${origin}/`))).toEqual([]);
+    expect(violations).toEqual([]);
+    const response = await page.request.get(`${origin}/docs`);
+    expect(response.headers()["content-security-policy"]).toBe(DOCS_CONTENT_SECURITY_POLICY);
+  });
+
+  it("renders Markdown in descriptions", async () => {
+    // The document's `Idempotency-Key` in backticks becomes a <code> element; its **Authorize** bold.
+    const info = page.locator(".info .renderedMarkdown");
+
+    expect(await info.locator("code", { hasText: "Idempotency-Key" }).count()).toBe(1);
+    expect(await info.locator("strong").first().textContent()).toBe("Authorize");
+  });
+
+  it("shows a request body's schema expanded: field names, types and limits", async () => {
+    const op = page.locator("#operations-default-post_epoch");
+    await op.locator(".opblock-summary").click();
+    const body = op.locator(".opblock-section-request-body");
+    await body.getByRole("tab", { name: "Schema" }).click();
+    await body.locator(".model-box").first().waitFor();
+    const text = (await body.innerText()).replace(/\s+/g, " ");
+    const created = (await op.locator(".responses-table").first().innerText()).replace(/\s+/g, " ");
+
+    // The body: its one field, its type and length limits, its description; unknown fields refused.
+    expect(text).toContain("RecordEpochBody");
+    expect(text).toMatch(/label\s*(Collapse all)?\s*string\s*\[1, 128\] characters/);
+    expect(text).toContain("Up to 128 characters");
+    expect(text).toMatch(/Additional properties\s*forbidden/);
+    // The 201's schema expanded too, field by field with formats and descriptions.
+    expect(created).toMatch(/id\s*(Collapse all)?\s*string\s*uuid/);
+    expect(created).toContain("Seconds since 1970-01-01T00:00:00Z");
+  });
+
+  it("tries a request with an API key given in Authorize", async () => {
+    await page.locator(".auth-wrapper .authorize").click();
+    const dialog = page.locator(".modal-ux");
+    await dialog.locator("#api_key_value").fill(key);
+    await dialog.getByRole("button", { name: "Apply credentials" }).first().click();
+    await dialog.locator(".close-modal").click();
+    const op = page.locator("#operations-default-get_epochs");
+    await op.locator(".opblock-summary").click();
+    await op.getByRole("button", { name: "Execute" }).click();
+    const status = op.locator(".live-responses-table tr.response .response-col_status").first();
+    await status.waitFor();
+
+    expect((await status.textContent())?.trim()).toBe("200");
+    // The request it made carried the key, and the answer is shown.
+    expect(await op.locator(".request-url, .curl").first().innerText()).toContain("/epochs");
+    expect(await op.locator(".curl").innerText()).toContain(`x-api-key: ${key}`);
+    expect(violations).toEqual([]);
+  });
+});
