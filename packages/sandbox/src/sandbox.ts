@@ -68,6 +68,7 @@ import { ISSUER_PATH, LOCAL_AUDIENCE, type LocalIssuerKey, loadIssuerKey, sandbo
 import { MetricsCollector } from "./metrics-collector.ts";
 import { oidcRoutes } from "./oidc/index.ts";
 import { prettySink } from "./pretty-logger.ts";
+import { type AppFactories, type AppWatcher, type ReloadEvent, watchApp } from "./reload/index.ts";
 import { type S3Store, startS3Store } from "./s3/index.ts";
 import { type StreamRunner, startStreamRunner } from "./streams/index.ts";
 
@@ -132,6 +133,12 @@ export interface SandboxOptions {
   engineRestart?: Partial<RestartPolicy>;
   /** Also hand each engine event (exit, restart, giving up) to this function; each is logged anyway. */
   onEngineEvent?: (event: EngineEvent) => void;
+  /**
+   * Rebuild the app and the functions' handlers when a source under packages/{core,adapters,api,functions}/src
+   * changes (what `npm start` does), keeping the engine, the S3 store and all state. `packagesDir`: watch
+   * and build a copy of the sources instead (tests). Each reload is logged; `onReload` hears it too.
+   */
+  reload?: { packagesDir?: string; onReload?: (event: ReloadEvent) => void };
 }
 
 export interface Sandbox {
@@ -236,6 +243,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let imageEvents: AsyncInvoker<S3Event> | undefined;
   let schedule: NodeJS.Timeout | undefined;
   let dashboardWatcher: DashboardWatcher | undefined;
+  let appWatcher: AppWatcher | undefined;
   let stopping = false;
   let followStream: (() => Promise<void>) | undefined;
   afterEngineRestart = async () => {
@@ -246,6 +254,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stop = async () => {
     stopping = true;
     clearTimeout(schedule);
+    await appWatcher?.close();
     await dashboardWatcher?.close();
     await orderStream?.stop();
     await imageEvents?.stop();
@@ -350,11 +359,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }),
       metrics,
     });
+    // What is built from the app's code: at start from the modules imported here, after an edit (reload)
+    // from a fresh bundle of the sources. Each piece below adds how it builds its part.
+    const rebuilds: ((factories: AppFactories) => void)[] = [];
+    const factories: AppFactories = {
+      createMeridianApp,
+      createOrderStreamHandler,
+      createImageProcessorHandler,
+      createMetricsJobHandler,
+    };
+    const httpLogger = telemetry(SERVICE.http).logger;
     // GET /metrics reads the collector, as it reads CloudWatch in AWS.
-    const app = createMeridianApp(config, {
-      clientIp: nodeClientIp,
-      logger: telemetry(SERVICE.http).logger,
-      metrics: collector.reader(),
+    const buildApp = (from: AppFactories) =>
+      from.createMeridianApp(config, {
+        clientIp: nodeClientIp,
+        logger: httpLogger,
+        metrics: collector.reader(),
+      });
+    let app = buildApp(factories);
+    rebuilds.push((from) => {
+      app = buildApp(from);
     });
     const local = sandboxRoutes(issuerKey, collector);
     // Sign-in as Cognito's managed login does it (Authorization Code + PKCE), for the dashboard at /app/.
@@ -398,16 +422,21 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         process: async (bytes: Uint8Array, declared: ImageContentType) =>
           (await import("@meridian/adapters/images")).processUpload(bytes, declared),
       };
-      const handler = createImageProcessorHandler(
-        {
-          tables: { catalog: tables.catalog },
-          dynamodbEndpoint: endpoint,
-          dynamodbCredentials: credentials,
-          images: { ...images, publicUrl: `${url}${IMAGES_PATH}` },
-        },
-        processor,
-        imageTelemetry,
-      );
+      const buildHandler = (from: AppFactories) =>
+        from.createImageProcessorHandler(
+          {
+            tables: { catalog: tables.catalog },
+            dynamodbEndpoint: endpoint,
+            dynamodbCredentials: credentials,
+            images: { ...images, publicUrl: `${url}${IMAGES_PATH}` },
+          },
+          processor,
+          imageTelemetry,
+        );
+      let handler = buildHandler(factories);
+      rebuilds.push((from) => {
+        handler = buildHandler(from);
+      });
       const eventsDir = home.dir
         ? join(home.dir, "events")
         : join(tmpdir(), `meridian-events-${process.pid}`);
@@ -499,10 +528,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (options.streams !== false) {
       // The same processor Lambda runs, invoked under the same event source mapping rules.
       const { name, filters, ...mapping } = orderStreamMapping;
-      const handler = createOrderStreamHandler(
-        { tables, dynamodbEndpoint: endpoint, dynamodbCredentials: credentials },
-        telemetry(SERVICE.orderStream),
-      );
+      const streamTelemetry = telemetry(SERVICE.orderStream);
+      const buildHandler = (from: AppFactories) =>
+        from.createOrderStreamHandler(
+          { tables, dynamodbEndpoint: endpoint, dynamodbCredentials: credentials },
+          streamTelemetry,
+        );
+      let current = buildHandler(factories);
+      rebuilds.push((from) => {
+        current = buildHandler(from);
+      });
+      // The runner keeps its position; each batch goes to the processor built last.
+      const handler: typeof current = (event, context, callback) => current(event, context, callback);
       const startRunner = () =>
         startStreamRunner(
           {
@@ -549,15 +586,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (periodSeconds > 0) {
       // The EventBridge schedule's stand-in: the same job, on a shorter period, aligned to the clock.
       const jobTelemetry = telemetry(SERVICE.metricsJob);
-      const job = createMetricsJobHandler(
-        {
-          tables,
-          dynamodbEndpoint: endpoint,
-          dynamodbCredentials: credentials,
-          intervalMs: periodSeconds * 1000,
-        },
-        jobTelemetry,
-      );
+      const buildJob = (from: AppFactories) =>
+        from.createMetricsJobHandler(
+          {
+            tables,
+            dynamodbEndpoint: endpoint,
+            dynamodbCredentials: credentials,
+            intervalMs: periodSeconds * 1000,
+          },
+          jobTelemetry,
+        );
+      let job = buildJob(factories);
+      rebuilds.push((from) => {
+        job = buildJob(from);
+      });
       // Each run is scheduled just after the next interval boundary.
       const untilNextInterval = () => periodSeconds * 1000 - (Date.now() % (periodSeconds * 1000)) + 50;
       const tick = () => {
@@ -565,6 +607,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         schedule = setTimeout(tick, untilNextInterval());
       };
       schedule = setTimeout(tick, untilNextInterval());
+    }
+
+    if (options.reload) {
+      const { onReload } = options.reload;
+      appWatcher = await watchApp({
+        packagesDir: options.reload.packagesDir,
+        swap: (from) => {
+          for (const rebuild of rebuilds) rebuild(from);
+        },
+        onEvent: (event) => {
+          if (event.kind === "reloaded") log.info(`reloaded ${event.file} in ${event.ms} ms`);
+          else
+            log.error(
+              `${event.file} does not build; the last good app keeps serving:\n  ${event.errors.join("\n  ")}`,
+            );
+          onReload?.(event);
+        },
+      });
     }
 
     return {

@@ -9,8 +9,9 @@ import { readRunningSandbox } from "../src/running.ts";
 
 const START = fileURLToPath(new URL("../src/cli/start.ts", import.meta.url));
 const TOKEN = fileURLToPath(new URL("../src/cli/token.ts", import.meta.url));
-// The dashboard's watcher is a Vite build per start: the browser tests cover it.
-const QUIET = { MERIDIAN_DASHBOARD: "off" };
+// The dashboard's watcher is a Vite build per start: the browser tests cover it. The app's reload watches
+// the checkout others edit: reload.test.ts covers it on a copy.
+const QUIET = { MERIDIAN_DASHBOARD: "off", MERIDIAN_RELOAD: "off" };
 
 /** Runs one of the sandbox's CLIs to completion. */
 function run(script: string, args: string[], env: Record<string, string>) {

@@ -4,8 +4,9 @@ import { JavaMissingError } from "../dynamodb/index.ts";
 import { clearRunningSandbox, writeRunningSandbox } from "../running.ts";
 import { ExternalDynamoDbUnreachableError, startSandbox } from "../sandbox.ts";
 import { parseCli, UsageError } from "./args.ts";
+import { launchers, whenLauncherGone } from "./launcher-watch.ts";
 
-const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>] [-- --dashboard watch|built|off]
+const USAGE = `Usage: npm start [-- --in-memory] [-- --port <n>] [-- --dashboard watch|built|off] [-- --no-reload]
 
 Runs Meridian on 127.0.0.1: DynamoDB Local, the tables, a development API key, the S3 store for product
 images and the HTTP API.
@@ -14,7 +15,9 @@ DynamoDB Local is restarted if it exits; after 5 restarts within a minute, the n
   --port <n>    API port (default: $PORT or 3000)
   --dashboard   the web dashboard at /app/: watch (default) builds it and rebuilds on change, the open
                 page reloading itself; built serves packages/web/dist as it is; off serves none
-Environment: PORT, MERIDIAN_DASHBOARD, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_FORMAT=pretty|json,
+  --no-reload   do not rebuild the API and the functions when a file under packages/{core,adapters,api,
+                functions}/src changes (default: rebuilt and swapped in, DynamoDB Local and all data kept)
+Environment: PORT, MERIDIAN_DASHBOARD, MERIDIAN_RELOAD=on|off, MERIDIAN_DEV_API_KEY, DYNAMODB_ENDPOINT, MERIDIAN_HOME, LOG_FORMAT=pretty|json,
              LOG_LEVEL, MERIDIAN_METRICS_PERIOD_SECONDS (metrics job period, default 60; 0 = off)`;
 
 const EnvSchema = z.object({
@@ -22,6 +25,7 @@ const EnvSchema = z.object({
   MERIDIAN_DEV_API_KEY: z.optional(z.string().check(z.minLength(16, "must be at least 16 characters"))),
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   MERIDIAN_DASHBOARD: z._default(z.enum(["watch", "built", "off"]), "watch"),
+  MERIDIAN_RELOAD: z._default(z.enum(["on", "off"]), "on"),
   MERIDIAN_HOME: z._default(z.string().check(z.minLength(1)), ".meridian"),
   LOG_FORMAT: z._default(z.enum(["pretty", "json"]), "pretty"),
   LOG_LEVEL: z._default(z.enum(["DEBUG", "INFO", "WARN", "ERROR"]), "INFO"),
@@ -41,6 +45,7 @@ async function main(): Promise<void> {
         "in-memory": { type: "boolean" },
         port: { type: "string" },
         dashboard: { type: "string" },
+        "no-reload": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     },
@@ -55,6 +60,9 @@ async function main(): Promise<void> {
     ...(values.port ? { PORT: values.port } : {}),
     ...(values.dashboard ? { MERIDIAN_DASHBOARD: values.dashboard } : {}),
   });
+  // Who launched us (npm, sh, tsx), looked up before any of them can go.
+  const watched = launchers("sandbox/src/cli/start.ts");
+  const reload = env.MERIDIAN_RELOAD === "on" && !values["no-reload"];
   const started = performance.now();
   let giveUp = () => {};
   const sandbox = await startSandbox({
@@ -69,6 +77,7 @@ async function main(): Promise<void> {
     dashboard: env.MERIDIAN_DASHBOARD === "off" ? false : { watch: env.MERIDIAN_DASHBOARD === "watch" },
     // The event itself is logged; a sandbox without its database has nothing left to serve.
     onEngineEvent: (event) => event.status.state === "failed" && giveUp(),
+    ...(reload ? { reload: {} } : {}),
   });
 
   writeRunningSandbox(env.MERIDIAN_HOME, {
@@ -100,6 +109,7 @@ async function main(): Promise<void> {
 Meridian sandbox ready in ${Math.round(performance.now() - started)} ms
   Dashboard  ${env.MERIDIAN_DASHBOARD === "off" ? "off (--dashboard off)" : `${sandbox.url}/app/${env.MERIDIAN_DASHBOARD === "watch" ? "  (rebuilt on change)" : ""}`}
   API        ${sandbox.url}          (docs: ${sandbox.url}/docs, metrics: ${sandbox.url}/_sandbox/metrics)
+  Reload     ${reload ? "on: an edit under packages/{core,adapters,api,functions}/src swaps the new code in (--no-reload: off)" : "off"}
   DynamoDB   ${sandbox.dynamodbEndpoint} (${where})
 ${exposed}${images}  Health     ${sandbox.url}/health/ready  (engine and stream: ${sandbox.url}/_sandbox/health)
   API key    ${sandbox.devApiKey}
@@ -127,6 +137,8 @@ Press Ctrl-C to stop.
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGHUP", () => void stop("SIGHUP"));
+  // A signal reaches only the process it is sent to: when npm (or its sh, or tsx) is gone, so is the sandbox.
+  whenLauncherGone(watched, (pid) => void stop(`npm start's process ${pid} is gone`));
 }
 
 main().catch((error: unknown) => {
