@@ -15,6 +15,7 @@ import type { AppEnv } from "./env.ts";
 import { errorHandler, methodNotAllowedAnswer, notFoundHandler } from "./error-handler.ts";
 import { apiKeyAuth } from "./middleware/api-key.ts";
 import { canonicalPaths } from "./middleware/canonical-path.ts";
+import { corsHeaders } from "./middleware/cors.ts";
 import { jwtAuth } from "./middleware/jwt-auth.ts";
 import { apiKeyOrToken } from "./middleware/key-or-token.ts";
 import { observeRequests } from "./middleware/observe.ts";
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): MeridianApp {
   app.use(observeRequests({ logger: deps.logger, fromFrontDoor: deps.frontDoorRequestId }));
   // Outside the timeout, so a 503 for an overrun budget gets them too.
   app.use(securityHeaders());
+  app.use(corsHeaders({ origins: deps.corsOrigins }));
   // hono/timeout throws what the factory returns; the error handler maps it like any dependency failure.
   const overran = () => new DependencyUnavailableError("request budget") as unknown as HTTPException;
   app.use(timeout(deps.requestBudgetMs ?? BUDGETS.http.requestMs, overran));

@@ -50,6 +50,11 @@ export interface AppDeps {
    * does not trace.
    */
   traceRoute?: TraceRoute;
+  /**
+   * Browser origins whose pages may call the API across origins (see corsHeaders): set behind the front
+   * doors that answer no CORS themselves (REST API, ALB). Unset: no CORS headers.
+   */
+  corsOrigins?: readonly string[];
   /** What one customer may order (see OrderLimits). Default DEFAULT_ORDER_LIMITS. */
   orderLimits?: OrderLimits;
   /**

@@ -5,6 +5,7 @@ export * from "./catalog/errors.ts";
 export * from "./catalog/ports.ts";
 export * from "./catalog/product.ts";
 export * from "./catalog/use-cases.ts";
+export * from "./dashboard/cors.ts";
 export * from "./dashboard/hosting.ts";
 export * from "./epoch/epoch.ts";
 export * from "./epoch/ports.ts";

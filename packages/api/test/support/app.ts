@@ -12,16 +12,19 @@ import {
 } from "@meridian/adapters";
 import { ApiKeyHasher, createApiKey, createCursorCodec, createLogger, systemClock } from "@meridian/core";
 import { inject } from "vitest";
-import { createApp, type MeridianApp } from "../../src/index.ts";
+import { type AppDeps, createApp, type MeridianApp } from "../../src/index.ts";
 
 const SECRET = "api-tests-app-secret-0123456789abcdef";
 
 /**
  * The app as every host builds it, on the run's DynamoDB Local with tables of its own and one API key, for
  * tests of the API's behaviour through `app.request()`. Sign-in points at an issuer nobody runs (routes
- * that need a token answer 401), the images bucket at a port nothing listens on.
+ * that need a token answer 401), the images bucket at a port nothing listens on. `overrides` replaces any
+ * of the app's dependencies (a test's CORS origins, a store that cannot be reached).
  */
-export async function appOnDynamoDbLocal(): Promise<{ app: MeridianApp; key: string; close(): void }> {
+export async function appOnDynamoDbLocal(
+  overrides: Partial<AppDeps> = {},
+): Promise<{ app: MeridianApp; key: string; close(): void }> {
   const db = createDocumentClient({ endpoint: inject("dynamodbEndpoint") });
   const tables = tableNames(`api-${randomUUID().slice(0, 8)}`);
   await ensureTables(db, tables);
@@ -44,6 +47,7 @@ export async function appOnDynamoDbLocal(): Promise<{ app: MeridianApp; key: str
     clientIp: () => "192.0.2.1",
     logger: createLogger({ service: "http", sink: () => {} }),
     apiKeyCacheTtlMs: 0,
+    ...overrides,
   });
   return { app, key, close: () => db.destroy() };
 }
