@@ -15,6 +15,7 @@ export * from "./images/image.ts";
 export * from "./images/ports.ts";
 export * from "./images/use-cases.ts";
 export * from "./observability/collect-metrics.ts";
+export * from "./observability/compact-log.ts";
 export * from "./observability/emf.ts";
 export * from "./observability/logger.ts";
 export * from "./observability/metrics.ts";
