@@ -112,6 +112,43 @@ export function orderLimitsEnvironment(limits: Partial<OrderLimits>): Record<str
   return variablesOf(ORDER_LIMIT_VARIABLES, limits);
 }
 
+/** The HTTP function's variable for the browser origins the app answers CORS to. */
+const CORS_VARIABLE = "CORS_ALLOWED_ORIGINS";
+
+/**
+ * The variable for the browser origins the app answers CORS to: the CDK app sets it behind the front doors
+ * that answer no CORS themselves (REST API, ALB). Comma-separated; no origins, no variable.
+ *
+ * @example
+ * corsEnvironment(["https://d123.cloudfront.net", "http://localhost:3000"]);
+ * // { CORS_ALLOWED_ORIGINS: "https://d123.cloudfront.net,http://localhost:3000" }
+ */
+export function corsEnvironment(origins: readonly string[]): Record<string, string> {
+  return origins.length > 0 ? { [CORS_VARIABLE]: origins.join(",") } : {};
+}
+
+/** A comma-separated list of origins: each `*` or an http(s) URL with nothing after its host and port. */
+const originList = () =>
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((text) =>
+        text
+          .split(",")
+          .map((origin) => origin.trim().replace(/\/$/, ""))
+          .filter((origin) => origin.length > 0),
+      ),
+    ),
+    z.array(
+      z.union([
+        z.literal("*"),
+        z
+          .url({ protocol: /^https?$/ })
+          .check(z.regex(/^https?:\/\/[^/?#]+$/, "an origin: scheme://host[:port]")),
+      ]),
+    ),
+  );
+
 function variablesOf<K extends string>(
   variables: Record<K, string>,
   values: Partial<Record<K, string | number>>,
@@ -185,6 +222,8 @@ export interface RuntimeConfig extends DataConfig {
   images?: { bucket: string; endpoint?: string; credentials?: LocalCredentials };
   /** Unset: DEFAULT_IMAGE_LIMITS. */
   imageLimits?: ImageLimits;
+  /** Browser origins the app answers CORS to (AppDeps.corsOrigins); unset or empty: no CORS headers. */
+  corsOrigins?: readonly string[];
 }
 
 /** The HTTP function's environment. */
@@ -209,6 +248,11 @@ export const httpEnvironment = defineEnvironment({
     imagesBucket: "IMAGES_BUCKET",
     /** Largest image upload the signed policy admits, in bytes (default 5 MiB); images one product may hold (10). */
     imageLimits: IMAGE_LIMIT_VARIABLES,
+    /**
+     * Browser origins the app answers CORS to, comma-separated (`corsEnvironment`). Set behind the REST API
+     * and the ALB; unset behind the HTTP API (API Gateway answers CORS there) and in the sandbox (one origin).
+     */
+    corsOrigins: CORS_VARIABLE,
   },
   schema: (v) =>
     z
@@ -238,6 +282,7 @@ export const httpEnvironment = defineEnvironment({
           numberFromText().check(z.int(), z.minimum(1), z.maximum(100)),
           DEFAULT_IMAGE_LIMITS.maxImagesPerProduct,
         ),
+        [v.corsOrigins]: z._default(originList(), []),
       })
       .check(
         z.refine((e) => e.APP_SECRET !== undefined || e.APP_SECRET_ARN !== undefined, {
@@ -264,6 +309,7 @@ export const httpEnvironment = defineEnvironment({
       maxUploadBytes: e.IMAGES_MAX_UPLOAD_BYTES,
       maxImagesPerProduct: e.IMAGES_MAX_PER_PRODUCT,
     },
+    corsOrigins: e.CORS_ALLOWED_ORIGINS,
   }),
 });
 

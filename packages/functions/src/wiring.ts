@@ -122,6 +122,7 @@ export function createMeridianApp(
     cursors: createCursorCodec(config.appSecret),
     apiKeyCacheTtlMs: config.apiKeyCacheTtlMs,
     orderLimits: config.orderLimits,
+    corsOrigins: config.corsOrigins,
     // Each route's chain (admission, validation, the use case) in its use case's subsegment.
     traceRoute: tracing?.enabled ? (name, run) => tracing.traced(name, run) : undefined,
     requestBudgetMs: BUDGETS.http.requestMs,

@@ -1,5 +1,10 @@
 import { ConfigError } from "@meridian/core";
-import { loadMetricsJobConfig, loadOrderStreamConfig, loadRuntimeConfig } from "@meridian/functions";
+import {
+  corsEnvironment,
+  loadMetricsJobConfig,
+  loadOrderStreamConfig,
+  loadRuntimeConfig,
+} from "@meridian/functions";
 import { describe, expect, it } from "vitest";
 
 const COMPLETE = {
@@ -48,7 +53,26 @@ describe("loadRuntimeConfig", () => {
       },
       orderLimits: { openOrdersPerDay: 10, unitsPerProductPerDay: 20, ordersPerMinute: 5 },
       imageLimits: { maxImagesPerProduct: 10, maxUploadBytes: 5 * 1024 * 1024, uploadExpiresSeconds: 600 },
+      corsOrigins: [],
     });
+  });
+
+  it("takes the origins the app answers CORS to, and refuses one that is not an origin", () => {
+    // Act
+    const config = loadRuntimeConfig({
+      ...COMPLETE,
+      ...corsEnvironment(["https://d111111abcdef8.cloudfront.net/", "http://localhost:3000"]),
+    });
+    const spaced = loadRuntimeConfig({ ...COMPLETE, CORS_ALLOWED_ORIGINS: " * , https://app.example.com ," });
+
+    // Assess
+    expect(corsEnvironment([])).toEqual({});
+    expect(config.corsOrigins).toEqual(["https://d111111abcdef8.cloudfront.net", "http://localhost:3000"]);
+    expect(spaced.corsOrigins).toEqual(["*", "https://app.example.com"]);
+    for (const bad of ["https://app.example.com/app/", "ftp://app.example.com", "app.example.com"]) {
+      const error = configErrorOf({ ...COMPLETE, CORS_ALLOWED_ORIGINS: `https://ok.example.com,${bad}` });
+      expect(error.message, bad).toContain("CORS_ALLOWED_ORIGINS");
+    }
   });
 
   it("takes the images bucket and upload limits, and refuses a bucket name S3 would refuse", () => {
