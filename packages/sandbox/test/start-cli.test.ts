@@ -208,6 +208,31 @@ describe("npm start", () => {
     expect(tokenTypo.stderr).toContain("Usage: npm run -s token");
   });
 
+  it("prints a customer's token for `npm run -s token` without --role, as the README says", async () => {
+    // Prepare
+    const home = newHome();
+    const running = await start(["--in-memory"], { MERIDIAN_HOME: home });
+
+    // Act
+    const token = await run(TOKEN, [], { MERIDIAN_HOME: home });
+
+    // Assess: only the token on stdout; the API takes it as a customer's (own orders yes, admin's list no).
+    expect(token.code).toBe(0);
+    expect(token.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const bearer = { authorization: `Bearer ${token.stdout.trim()}` };
+    const claims = JSON.parse(Buffer.from(token.stdout.split(".")[1] ?? "", "base64url").toString()) as {
+      sub: string;
+      "cognito:groups": string[];
+    };
+    const own = await fetch(`${running.url}/orders`, { headers: bearer });
+    const everyones = await fetch(`${running.url}/orders?status=PENDING`, { headers: bearer });
+    await stop(running);
+    expect(claims.sub).toBe("dev-customer");
+    expect(claims["cognito:groups"]).toEqual([]);
+    expect(own.status).toBe(200);
+    expect(everyones.status).toBe(403);
+  });
+
   it("says which DynamoDB it tried when DYNAMODB_ENDPOINT does not answer", async () => {
     // Act
     const result = await run(START, ["--in-memory", "--port", "0"], {

@@ -2,16 +2,18 @@ import { ISSUER_PATH, signLocalToken } from "../issuer.ts";
 import { readRunningSandbox } from "../running.ts";
 import { parseCli, runCli } from "./args.ts";
 
-const USAGE = `Usage: npm run -s token -- --role admin|customer [--sub <id>] [--ttl <seconds>]
+const USAGE = `Usage: npm run -s token [-- [--role admin|customer] [--sub <id>] [--ttl <seconds>]]
 
-Prints a bearer token (only the token, on stdout) from the running sandbox's local issuer.
+Prints a bearer token (only the token, on stdout) from the running sandbox's local issuer: a customer's
+(sub dev-customer) unless --role says otherwise; an admin's is in the group admin.
   curl -H "authorization: Bearer $(npm run -s token -- --role customer --sub alice)" http://127.0.0.1:3000/orders`;
 
 function main(): Promise<number> | number {
   const { values } = parseCli(
     {
       options: {
-        role: { type: "string" },
+        // A customer is what most calls need (orders, epochs): `npm run -s token` alone gives one.
+        role: { type: "string", default: "customer" },
         sub: { type: "string" },
         ttl: { type: "string", default: "3600" },
         help: { type: "boolean", short: "h" },
