@@ -30,8 +30,9 @@ function inspect(
   }
 }
 
+/** npm sets its process title ("npm start -- …"), which becomes its whole command line, spaces and all. */
 const isNpm = (argv: string[]) =>
-  basename(argv[0] ?? "") === "npm" || argv.some((arg) => arg.endsWith("npm-cli.js"));
+  basename(argv[0]?.split(" ")[0] ?? "") === "npm" || argv.some((arg) => arg.endsWith("npm-cli.js"));
 
 /**
  * The processes that launched this one for `npm start`: npm, its `sh -c`, tsx's CLI (each names the script,
