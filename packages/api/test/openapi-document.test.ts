@@ -137,3 +137,15 @@ describe("openApiDocument", () => {
     });
   });
 });
+
+describe("openApiDocument: 503", () => {
+  it("is on every operation but one that calls no dependency", () => {
+    const reads: RouteConfig = { method: "get", path: "/reads", summary: "Reads", responses: {} };
+    const live: RouteConfig = { ...reads, path: "/live", callsNoDependency: true };
+
+    const { paths } = openApiDocument([reads, live], info, {});
+
+    expect(Object.keys(paths["/reads"]?.get?.responses ?? {})).toEqual(["503"]);
+    expect(paths["/live"]?.get?.responses).toEqual({});
+  });
+});

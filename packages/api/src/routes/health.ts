@@ -6,8 +6,16 @@ const HealthSchema = z.lazy(() => z.object({ status: z.literal("ok") }).check(z.
 const ok = { description: "Healthy", content: { "application/json": { schema: HealthSchema } } };
 
 export function healthRoutes(api: ApiBuilder, deps: RouteDeps) {
-  mount(api, { method: "get", path: "/health", summary: "Liveness (no I/O)", responses: { 200: ok } }, (c) =>
-    c.json({ status: "ok" }),
+  mount(
+    api,
+    {
+      method: "get",
+      path: "/health",
+      summary: "Liveness (no I/O)",
+      responses: { 200: ok },
+      callsNoDependency: true,
+    },
+    (c) => c.json({ status: "ok" }),
   );
   mount(
     api,

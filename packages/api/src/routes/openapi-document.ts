@@ -124,12 +124,13 @@ function operation(route: RouteConfig, schemas: SchemaConverter): Operation {
         }
       : {}),
     responses: Object.fromEntries(
-      Object.entries({ ...route.responses, 503: unavailable(route) }).map(
-        ([status, { description, content }]) => [
-          status,
-          { description, ...(content ? { content: schemas.content(content, "output") } : {}) },
-        ],
-      ),
+      Object.entries({
+        ...route.responses,
+        ...(route.callsNoDependency ? {} : { 503: unavailable(route) }),
+      }).map(([status, { description, content }]) => [
+        status,
+        { description, ...(content ? { content: schemas.content(content, "output") } : {}) },
+      ]),
     ),
   };
 }

@@ -34,12 +34,14 @@ function idempotencyOf(c: AppContext, key: string | undefined): AdminIdempotency
   return key === undefined ? undefined : { admin: c.get("user").sub, key };
 }
 
-const adminErrors = {
+/** What an admin's write may answer; `POST /products` names no product, so it has no 404. */
+const { 404: noProduct, ...adminErrorsOnCreate } = {
   400: errorResponse("Malformed JSON or a field violates the schema"),
   401: errorResponse("Missing, invalid or expired token"),
   403: errorResponse("Needs the admin role"),
   404: errorResponse("No product with that id"),
 };
+const adminErrors = { ...adminErrorsOnCreate, 404: noProduct };
 
 export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: MiddlewareHandler<AppEnv>) {
   mount(
@@ -81,7 +83,7 @@ export function productRoutes(api: ApiBuilder, deps: RouteDeps, signedIn: Middle
       security,
       use: [signedIn, adminOnly],
       request: { headers: IdempotencyHeaders, body: { schema: CreateProductBodySchema } },
-      responses: { 201: json(ProductSchema, "Created"), ...adminErrors, ...reusedKey },
+      responses: { 201: json(ProductSchema, "Created"), ...adminErrorsOnCreate, ...reusedKey },
     },
     async (c, { body, headers }) => {
       const { product, replayed } = await createProduct(

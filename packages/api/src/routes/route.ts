@@ -46,6 +46,11 @@ export interface RouteConfig<R extends RouteRequest = RouteRequest> {
   use?: MiddlewareHandler<AppEnv>[];
   request?: R;
   responses: Record<number, { description: string; content?: Content }>;
+  /**
+   * The route calls no dependency (`GET /health`): nothing of it can outlive the request budget, so the
+   * document gives it no 503 (every other operation gets one: see `UNAVAILABLE_DESCRIPTION`).
+   */
+  callsNoDependency?: boolean;
 }
 
 /** Runs a route in a trace subsegment named after its use case (the host's tracer; absent when off). */
