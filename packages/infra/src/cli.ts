@@ -2,16 +2,23 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkAwsSetup } from "./aws-setup.ts";
 import { resolveStage } from "./config/stages.ts";
 
-const USAGE = `Usage: npm run <synth|diff|deploy|destroy> -- [--stage <name>] [--github-oidc] [cdk options]
+const USAGE = `Usage: npm run <synth|diff|deploy|destroy> -- [--stage <name>] [--region <r>] [--github-oidc] [cdk options]
 
   --stage <name>       dev, staging, prod, or any other name for a personal stage
                        (synth: every named stage when omitted; diff/deploy/destroy: your personal stage, from USER)
   --github-oidc        the GitHub OIDC deploy-role stack instead of a stage (needs --github-repository or
                        MERIDIAN_GITHUB_REPOSITORY / GITHUB_REPOSITORY)
   --github-repository <owner/repo>
-  anything else        passed to the cdk CLI unchanged (e.g. --require-approval never, --force)
+  --region <r>         the region of cdk's own calls, such as looking up the account (AWS_REGION for this
+                       run); the stacks go to the stage's regions
+  anything else        passed to the cdk CLI unchanged (e.g. --profile <p>, --require-approval never, --force)
+
+synth works offline, with no AWS account. diff, deploy and destroy first check, before bundling, that
+credentials (aws configure sso, AWS_PROFILE or --profile, or AWS_ACCESS_KEY_ID...) and a region (--region,
+AWS_REGION or the profile's) are set, and say how to set them when not.
 
 destroy refuses prod. When CI is set (GitHub Actions sets it), deploy adds --require-approval never and
 destroy adds --force, since nobody can answer cdk's prompts there.`;
@@ -21,6 +28,10 @@ type Command = (typeof COMMANDS)[number];
 
 export interface CdkInvocation {
   args: string[];
+  /** Set when the command talks to AWS: what to check before cdk starts (cdk's --profile, our --region). */
+  aws?: { profile?: string; region?: string };
+  /** Our `--region`, given to cdk as AWS_REGION. */
+  region?: string;
   /** Set when the request is refused; `args` is then empty. */
   refusal?: string;
 }
@@ -37,6 +48,8 @@ export function planCdk(
   let stage: string | undefined;
   let githubOidc = false;
   let repository: string | undefined;
+  let region: string | undefined;
+  let profile: string | undefined;
   const passthrough: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -45,8 +58,16 @@ export function planCdk(
     if (flag === "--stage") stage = value();
     else if (flag === "--github-oidc") githubOidc = true;
     else if (flag === "--github-repository") repository = value();
+    else if (flag === "--region") region = value();
     else if (flag === "--help" || flag === "-h") return { args: [], refusal: USAGE };
-    else passthrough.push(arg);
+    else {
+      // cdk's own --profile stays on its command line; the credential check must use the same profile.
+      if (flag === "--profile") profile = inline ?? argv[i + 1];
+      passthrough.push(arg);
+    }
+  }
+  if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    return { args: [], refusal: `--region needs an AWS region such as eu-west-1, not "${region}".` };
   }
   const cmd = command as Command;
   const context: string[] = repository ? ["-c", `githubRepository=${repository}`] : [];
@@ -83,10 +104,14 @@ export function planCdk(
     deploy: ["--all", ...(ci && !has("--require-approval") ? ["--require-approval", "never"] : [])],
     destroy: ["--all", ...(ci && !has("--force") && !has("-f") ? ["--force"] : [])],
   };
-  return { args: [cmd, ...context, ...perCommand[cmd], ...passthrough] };
+  return {
+    args: [cmd, ...context, ...perCommand[cmd], ...passthrough],
+    ...(cmd === "synth" ? {} : { aws: { ...(profile ? { profile } : {}), ...(region ? { region } : {}) } }),
+    ...(region ? { region } : {}),
+  };
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const [command, ...argv] = process.argv.slice(2);
   let plan: CdkInvocation;
   try {
@@ -99,13 +124,29 @@ function main(): number {
     console.error(plan.refusal);
     return command === undefined || argv.includes("--help") ? 0 : 2;
   }
+  if (plan.aws) {
+    const setup = await checkAwsSetup({ command: command as string, ...plan.aws });
+    if (!setup.ok) {
+      console.error(setup.problem);
+      return 1;
+    }
+  }
   const cdk = createRequire(import.meta.url).resolve("aws-cdk/bin/cdk");
   const result = spawnSync(process.execPath, [cdk, ...plan.args], {
     cwd: join(dirname(fileURLToPath(import.meta.url)), ".."),
     stdio: "inherit",
-    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: "true", CDK_DISABLE_VERSION_CHECK: "1" },
+    env: {
+      ...process.env,
+      ...(plan.region ? { AWS_REGION: plan.region } : {}),
+      CDK_DISABLE_CLI_TELEMETRY: "true",
+      CDK_DISABLE_VERSION_CHECK: "1",
+    },
   });
   return result.status ?? 1;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then((code) => {
+    process.exitCode = code;
+  });
+}
