@@ -91,23 +91,77 @@ describe("front door: HTTP API (default)", () => {
   });
 });
 
-describe("front door: REST API", () => {
-  it("answers CORS preflights with the methods the API uses, PATCH included", () => {
-    const { template } = stateless({ frontDoor: "rest-api", corsOrigins: ["https://app.example.com"] });
-    template.hasResourceProperties("AWS::ApiGateway::Method", {
-      HttpMethod: "OPTIONS",
-      Integration: Match.objectLike({
-        IntegrationResponses: [
-          Match.objectLike({
-            ResponseParameters: Match.objectLike({
-              "method.response.header.Access-Control-Allow-Methods": "'GET,POST,PATCH,OPTIONS'",
-            }),
-          }),
-        ],
-      }),
+/** The HTTP function's environment variables. */
+function httpFunctionVariables(template: ReturnType<typeof stateless>["template"]): Record<string, unknown> {
+  const [http] = Object.values(
+    template.findResources("AWS::Lambda::Function", {
+      Properties: { Description: Match.stringLikeRegexp("the HTTP API \\(all routes\\)") },
+    }),
+  ) as { Properties: { Environment: { Variables: Record<string, unknown> } } }[];
+  if (!http) throw new Error("no HTTP function");
+  return http.Properties.Environment.Variables;
+}
+
+/** CORS_ALLOWED_ORIGINS as the stateless stack writes it: the stage's origins, then the dashboard's. */
+const ORIGINS_VARIABLE = {
+  "Fn::Join": [
+    "",
+    [
+      "https://app.example.com,http://localhost:3000,https://",
+      {
+        "Fn::GetStackOutput": Match.objectLike({
+          OutputName: Match.stringLikeRegexp("DashboardCdn.*DomainName"),
+        }),
+      },
+    ],
+  ],
+};
+
+describe("who answers CORS", () => {
+  const corsOrigins = ["https://app.example.com", "http://localhost:3000"];
+
+  it("behind the HTTP API: API Gateway, so the function gets no origins", () => {
+    const { template } = stateless({ corsOrigins });
+    expect(httpFunctionVariables(template)).not.toHaveProperty("CORS_ALLOWED_ORIGINS");
+    template.hasResourceProperties("AWS::ApiGatewayV2::Api", {
+      CorsConfiguration: Match.objectLike({ MaxAge: 3600 }),
     });
   });
 
+  it("behind the REST API: the app, given the stage's and the dashboard's origins; API Gateway has no OPTIONS method", () => {
+    // Act
+    const { template } = stateless({ frontDoor: "rest-api", corsOrigins });
+
+    // Assess
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("the HTTP API \\(all routes\\)"),
+      Environment: { Variables: Match.objectLike({ CORS_ALLOWED_ORIGINS: ORIGINS_VARIABLE }) },
+    });
+    // OPTIONS reaches the function through ANY: no mock integration answers a preflight first.
+    expect(
+      Object.keys(
+        template.findResources("AWS::ApiGateway::Method", { Properties: { HttpMethod: "OPTIONS" } }),
+      ),
+    ).toEqual([]);
+  });
+
+  it("behind the ALB: the app, given the stage's and the dashboard's origins", () => {
+    const { template } = stateless({ frontDoor: "alb", corsOrigins });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("the HTTP API \\(all routes\\)"),
+      Environment: { Variables: Match.objectLike({ CORS_ALLOWED_ORIGINS: ORIGINS_VARIABLE }) },
+    });
+  });
+
+  it("behind the REST API with no stage origins: the dashboard's alone", () => {
+    const { template } = stateless({ frontDoor: "rest-api", corsOrigins: [] });
+    expect(httpFunctionVariables(template).CORS_ALLOWED_ORIGINS).toEqual({
+      "Fn::Join": ["", ["https://", expect.objectContaining({ "Fn::GetStackOutput": expect.anything() })]],
+    });
+  });
+});
+
+describe("front door: REST API", () => {
   it("proxies every path to the function with HEADER API keys, a usage plan and a GET / method throttle", () => {
     // Act
     const { template, functionArn } = stateless({ frontDoor: "rest-api", tracing: true });

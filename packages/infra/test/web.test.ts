@@ -403,6 +403,35 @@ describe("CORS for the dashboard's origin", () => {
       `https://<${cdnId}.DomainName>`,
     ]);
   });
+
+  it.each(["rest-api", "alb"] as const)(
+    "behind the %s, gives the app the same origins to answer CORS to",
+    (frontDoor) => {
+      // Act
+      const { stateless } = templatesFor({ frontDoor, corsOrigins: ["https://app.example.com"] });
+
+      // Assess
+      const [, http] = only(stateless, "AWS::Lambda::Function", {
+        Properties: { Description: Match.stringLikeRegexp("the HTTP API \\(all routes\\)") },
+      });
+      expect(flat(http.Properties.Environment.Variables.CORS_ALLOWED_ORIGINS)).toMatch(
+        /^https:\/\/app\.example\.com,https:\/\/<stateful:PublishOutputFnGetAttDashboardCdn.*DomainName.*>$/,
+      );
+      expect(
+        stateless.findResources("AWS::ApiGateway::Method", { Properties: { HttpMethod: "OPTIONS" } }),
+      ).toEqual({});
+    },
+  );
+
+  it("is no longer a known limit of the REST API and ALB front doors in deploy.md", () => {
+    // Act
+    const deploy = readFileSync(new URL("../../../docs/deploy.md", import.meta.url), "utf8");
+    const limits = deploy.slice(deploy.indexOf("## Known limits"));
+
+    // Assess
+    expect(limits).not.toMatch(/works with `http-api` only|answers only the preflight/);
+    expect(deploy).toContain("CORS_ALLOWED_ORIGINS");
+  });
 });
 
 describe("security gates with the dashboard", () => {

@@ -156,7 +156,10 @@ export const StageConfigSchema = z.pipe(
         }),
         {},
       ),
-      /** Browser origins allowed by CORS at the front door (API Gateway only; none means no CORS). */
+      /**
+       * Browser origins allowed by CORS, besides the web dashboard's: answered by API Gateway with the HTTP
+       * API, by the app behind the REST API and the ALB (answersCorsItself). None: the dashboard's alone.
+       */
       corsOrigins: z._default(z.array(z.union([z.literal("*"), z.url({ protocol: /^https?$/ })])), []),
       /**
        * Lets a staging or prod stage list `localhost`/`127.0.0.1` origins in `corsOrigins`, which they refuse

@@ -22,8 +22,9 @@ const SUM_PER_MINUTE = { period: Duration.minutes(1), statistic: "Sum" } as cons
  * Application Load Balancer with the function as its Lambda target. The VPC has public subnets only: the
  * function does not run in it, so no NAT gateway (the largest fixed cost of a VPC) is needed. HTTPS with the
  * stage's certificate when a domain is configured (port 80 then redirects), plain HTTP otherwise. An ALB has no
- * request throttling and no CORS handling of its own: reserved concurrency caps the function, and the stage's
- * `waf` adds a web ACL with per-IP rate limits (waf.ts).
+ * request throttling and no CORS handling of its own: reserved concurrency caps the function, the stage's
+ * `waf` adds a web ACL with per-IP rate limits (waf.ts), and the app answers CORS for the origins the
+ * stateless stack gives the function (answersCorsItself).
  */
 export class AlbFrontDoor extends Construct implements FrontDoor {
   readonly vpc: Vpc;

@@ -30,12 +30,17 @@ export interface FrontDoorProps {
   handler: IFunction;
 }
 
-/** The methods the API's routes use (PATCH: `PATCH /products/{id}`), and the preflight's own. */
-export const CORS_ALLOW_METHODS = ["GET", "POST", "PATCH", "OPTIONS"] as const;
-
-/** Headers browsers may send and read across origins. */
-export const CORS_ALLOW_HEADERS = ["content-type", "authorization", "x-api-key", "idempotency-key"];
-export const CORS_EXPOSE_HEADERS = ["x-request-id", "location", "idempotent-replayed", "retry-after"];
+/**
+ * Whether the front door answers CORS itself. The HTTP API does (its `corsPreflight`: API Gateway answers
+ * every preflight and sets the CORS headers of every answer, whatever the function sent), so its function
+ * gets no origins: they would be dead configuration. The REST API and the ALB answer none (the REST API's
+ * own preflight would answer OPTIONS only, never the headers of a real answer): their function gets the
+ * origins (CORS_ALLOWED_ORIGINS) and the app answers CORS, preflight included, with the same methods,
+ * headers and max-age (core's CORS_*).
+ */
+export function answersCorsItself(frontDoor: StageConfig["frontDoor"]): boolean {
+  return frontDoor === "http-api";
+}
 
 /** One JSON line per request; field names follow API Gateway's $context variables. */
 export function accessLogFields(kind: "http-api" | "rest-api"): Record<string, string> {

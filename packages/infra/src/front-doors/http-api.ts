@@ -1,3 +1,9 @@
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_EXPOSE_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+} from "@meridian/core";
 import { Duration } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
@@ -19,9 +25,6 @@ import { projectLogGroup } from "../constructs/log-group.ts";
 import {
   accessLogFields,
   acknowledgeAppLevelAuth,
-  CORS_ALLOW_HEADERS,
-  CORS_ALLOW_METHODS,
-  CORS_EXPOSE_HEADERS,
   type FrontDoor,
   type FrontDoorProps,
   type LatencyStatistic,
@@ -38,7 +41,8 @@ export const PUBLIC_ROOT_ROUTE = "GET /";
 
 /**
  * API Gateway HTTP API (the default front door): a `$default` route and a `GET /` route to the function, the
- * stage's throttle on every route plus a stricter one on `GET /`, JSON access logs, CORS from the stage config.
+ * stage's throttle on every route plus a stricter one on `GET /`, JSON access logs, CORS from the stage config
+ * (answered by API Gateway, preflight and headers, so the function gets no origins: answersCorsItself).
  * Authentication is the app's (API keys, JWT), so routes carry no API Gateway authorizer.
  */
 export class HttpApiFrontDoor extends Construct implements FrontDoor {
@@ -64,7 +68,7 @@ export class HttpApiFrontDoor extends Construct implements FrontDoor {
               allowMethods: CORS_ALLOW_METHODS.map((method) => CorsHttpMethod[method]),
               allowHeaders: CORS_ALLOW_HEADERS,
               exposeHeaders: CORS_EXPOSE_HEADERS,
-              maxAge: Duration.hours(1),
+              maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
             }
           : undefined,
     });

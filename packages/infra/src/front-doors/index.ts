@@ -4,7 +4,12 @@ import type { FrontDoor, FrontDoorProps } from "./front-door.ts";
 import { HttpApiFrontDoor } from "./http-api.ts";
 import { RestApiFrontDoor } from "./rest-api.ts";
 
-export type { FrontDoor, FrontDoorProps, LatencyStatistic } from "./front-door.ts";
+export {
+  answersCorsItself,
+  type FrontDoor,
+  type FrontDoorProps,
+  type LatencyStatistic,
+} from "./front-door.ts";
 export { RateLimitWebAcl, type RateLimitWebAclProps, WAF_RULES } from "./waf.ts";
 export { AlbFrontDoor, HttpApiFrontDoor, RestApiFrontDoor };
 

@@ -18,9 +18,6 @@ import { projectLogGroup } from "../constructs/log-group.ts";
 import {
   accessLogFields,
   acknowledgeAppLevelAuth,
-  CORS_ALLOW_HEADERS,
-  CORS_ALLOW_METHODS,
-  CORS_EXPOSE_HEADERS,
   type FrontDoor,
   type FrontDoorProps,
   type LatencyStatistic,
@@ -34,7 +31,11 @@ import { RateLimitWebAcl } from "./waf.ts";
  * quotas. No method requires such a key: the app authenticates `x-api-key` itself. `HEAD /` and other spellings
  * of the root (`//`, `/%2e`) reach `ANY /` or `{proxy+}`, without the `GET /` method throttle: the app answers
  * them 405 and 404 and records nothing, so only the throttled `GET /` records a visit. Those throttles are one
- * bucket for all callers; the stage's `waf` adds per-IP limits with a web ACL on the stage (waf.ts).
+ * bucket for all callers; the stage's `waf` adds per-IP limits with a web ACL on the stage (waf.ts). No CORS
+ * of its own: `OPTIONS` reaches the function like any method, and the app answers CORS, preflight and the
+ * headers of every answer, for the origins the stateless stack gives the function (answersCorsItself). One
+ * answerer: API Gateway's preflight (`defaultCorsPreflightOptions`) would add an `OPTIONS` mock on every
+ * resource that can only answer the preflight, never the headers of a real answer or an error.
  */
 export class RestApiFrontDoor extends Construct implements FrontDoor {
   readonly api: LambdaRestApi;
@@ -81,16 +82,6 @@ export class RestApiFrontDoor extends Construct implements FrontDoor {
           },
         },
       },
-      defaultCorsPreflightOptions:
-        stage.corsOrigins.length > 0
-          ? {
-              allowOrigins: stage.corsOrigins,
-              allowMethods: [...CORS_ALLOW_METHODS],
-              allowHeaders: CORS_ALLOW_HEADERS,
-              exposeHeaders: CORS_EXPOSE_HEADERS,
-              maxAge: Duration.hours(1),
-            }
-          : undefined,
       domainName: stage.domain
         ? {
             domainName: stage.domain.name,

@@ -1,5 +1,6 @@
 import { DASHBOARD_SCOPE } from "@meridian/core";
 import {
+  corsEnvironment,
   httpEnvironment,
   imageLimitsEnvironment,
   metricsJobEnvironment,
@@ -24,7 +25,7 @@ import { dashboardBucketName, removalPolicyOf } from "../config/naming.ts";
 import type { StageConfig } from "../config/stages.ts";
 import { FUNCTION_TIMEOUTS } from "../config/timeouts.ts";
 import { MeridianFunction } from "../constructs/meridian-function.ts";
-import { createFrontDoor, type FrontDoor } from "../front-doors/index.ts";
+import { answersCorsItself, createFrontDoor, type FrontDoor } from "../front-doors/index.ts";
 import { addImageProcessor } from "../images/image-processor.ts";
 import { IMAGE_KEYS } from "../images/product-images.ts";
 import { StageAlarms } from "../observability/alarms.ts";
@@ -91,6 +92,8 @@ export class StatelessStack extends Stack {
     const http = httpEnvironment.variables;
     const orderStream = orderStreamEnvironment.variables;
     const metricsJob = metricsJobEnvironment.variables;
+    // The web dashboard calls the API from its own origin: CORS allows it besides the stage's corsOrigins.
+    const corsOrigins = [...stage.corsOrigins, dashboard.origin];
 
     this.httpFunction = new MeridianFunction(this, "Http", {
       entry: functionEntry("http"),
@@ -109,6 +112,8 @@ export class StatelessStack extends Stack {
         [http.jwtAudience]: jwt.audience,
         ...orderLimitsEnvironment(stage.orderLimits),
         ...imageLimitsEnvironment(stage.imageLimits),
+        // Behind the REST API and the ALB the app answers CORS; the HTTP API answers it itself.
+        ...(answersCorsItself(stage.frontDoor) ? {} : corsEnvironment(corsOrigins)),
       },
     })
       // Epochs: put (plain and inside TransactWriteItems, which needs PutItem per item), get, newest-first query.
@@ -261,9 +266,8 @@ export class StatelessStack extends Stack {
       removalPolicy,
     });
 
-    // The web dashboard calls the API from its own origin: CORS allows it besides the stage's corsOrigins.
     this.frontDoor = createFrontDoor(this, "FrontDoor", {
-      stage: { ...stage, corsOrigins: [...stage.corsOrigins, dashboard.origin] },
+      stage: { ...stage, corsOrigins },
       region,
       handler: this.httpFunction,
     });
