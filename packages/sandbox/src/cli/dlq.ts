@@ -4,7 +4,7 @@ import { EVENTS_PATH, listAsyncFailures } from "../events/async-invoker.ts";
 import { readRunningSandbox } from "../running.ts";
 import { dlqNames, listDlq, redriveDlq, type StreamFailureRecord } from "../streams/destination.ts";
 import { type StreamHandlerLoader, streamHandlers } from "../streams/registry.ts";
-import { parseCli, runCli } from "./args.ts";
+import { parseCli, runCli, UsageError } from "./args.ts";
 
 const USAGE = `Usage: npm run dlq -- <command> [--name <mapping>|image-processor] [--json]
 
@@ -16,7 +16,9 @@ The sandbox's local on-failure destinations: stream batches that kept failing or
 Commands:
   list      show the failed batches and events (all, or --name <mapping> / --name image-processor)
   redrive   invoke the handler again with each entry, against the running sandbox; entries that now
-            succeed are removed, the others stay`;
+            succeed are removed, the others stay
+
+With --stage <name>: a deployed stage's SQS dead-letter queues instead (npm run dlq -- list --stage <name> --help).`;
 
 const IMAGE_PROCESSOR = "image-processor";
 
@@ -124,6 +126,16 @@ async function redrive(home: string, dir: string, names: string[], json: boolean
 }
 
 async function main(): Promise<number> {
+  // A deployed stage's queues: the infra package's command, loaded only then (it brings the AWS clients).
+  const argv = process.argv.slice(2);
+  if (process.env.npm_config_stage !== undefined)
+    throw new UsageError(
+      "npm took --stage for one of its own options: write `npm run dlq -- ... --stage <name>`",
+    );
+  if (argv.some((arg) => arg === "--stage" || arg.startsWith("--stage="))) {
+    const { dlqStageCli } = await import("@meridian/infra/stage-cli");
+    return dlqStageCli(argv);
+  }
   const { values, positionals } = parseCli(
     {
       allowPositionals: true,

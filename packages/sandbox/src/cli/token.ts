@@ -1,14 +1,24 @@
 import { ISSUER_PATH, signLocalToken } from "../issuer.ts";
 import { readRunningSandbox } from "../running.ts";
-import { parseCli, runCli } from "./args.ts";
+import { parseCli, runCli, UsageError } from "./args.ts";
 
 const USAGE = `Usage: npm run -s token [-- [--role admin|customer] [--sub <id>] [--ttl <seconds>]]
 
 Prints a bearer token (only the token, on stdout) from the running sandbox's local issuer: a customer's
 (sub dev-customer) unless --role says otherwise; an admin's is in the group admin.
-  curl -H "authorization: Bearer $(npm run -s token -- --role customer --sub alice)" http://127.0.0.1:3000/orders`;
+  curl -H "authorization: Bearer $(npm run -s token -- --role customer --sub alice)" http://127.0.0.1:3000/orders
+With --stage <name> --email <address>: signs in to a deployed stage's user pool instead (--stage <name> --help).`;
 
 function main(): Promise<number> | number {
+  // A deployed stage's user pool: the infra package's command, loaded only then (it brings the AWS clients).
+  const argv = process.argv.slice(2);
+  if (process.env.npm_config_stage !== undefined)
+    throw new UsageError(
+      "npm took --stage for one of its own options: write `npm run -s token -- ... --stage <name>`",
+    );
+  if (argv.some((arg) => arg === "--stage" || arg.startsWith("--stage="))) {
+    return import("@meridian/infra/stage-cli").then(({ tokenStageCli }) => tokenStageCli(argv));
+  }
   const { values } = parseCli(
     {
       options: {
