@@ -646,6 +646,28 @@ const cases: [operation: string, status: number, run: () => Promise<Response>][]
   ["GET /metrics", 503, () => send("/metrics", { as: "customer", app: "stalled" })],
 ];
 
+/** Every route with a JSON body answers 413 and 415 before it runs (jsonBody), once the caller is admitted. */
+const withBody: [operation: string, path: () => string, as: Credentials][] = [
+  ["POST /products", () => "/products", "admin"],
+  ["PATCH /products/{id}", () => `/products/${product}`, "admin"],
+  ["POST /products/{id}/stock", () => `/products/${product}/stock`, "admin"],
+  ["POST /orders", () => "/orders", "customer"],
+  ["POST /orders/cancel", () => "/orders/cancel", "admin"],
+  ["POST /products/{id}/images", () => `/products/${product}/images`, "admin"],
+  ["PATCH /products/{id}/images", () => `/products/${product}/images`, "admin"],
+];
+for (const [operation, path, as] of withBody) {
+  const method = operation.split(" ")[0];
+  cases.push(
+    [operation, 413, () => send(path(), { method, as, raw: big })],
+    [
+      operation,
+      415,
+      () => send(path(), { method, as, raw: "{}", headers: { "content-type": "text/plain" } }),
+    ],
+  );
+}
+
 /** The document's operations, `METHOD /path`, with their statuses and what they take. */
 function operations() {
   return Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -653,6 +675,7 @@ function operations() {
       name: `${method.toUpperCase()} ${path}`,
       statuses: Object.keys(op.responses).map(Number),
       takesInput: Boolean(op.requestBody) || (op.parameters ?? []).some((p) => p.in !== "path"),
+      takesBody: Boolean(op.requestBody),
       secured: (op.security ?? []).length > 0,
     })),
   );
@@ -667,9 +690,10 @@ describe("the documented response codes", () => {
     expect(provoked.filter((pair) => !documented.includes(pair))).toEqual([]);
   });
 
-  it("include 400 where the operation takes input, 401 where it has security, 503 where it reaches a dependency", () => {
-    const missing = operations().flatMap(({ name, statuses, takesInput, secured }) => [
+  it("include 400 where the operation takes input (413 and 415 too for a body), 401 where it has security, 503 where it reaches a dependency", () => {
+    const missing = operations().flatMap(({ name, statuses, takesInput, takesBody, secured }) => [
       ...(takesInput && !statuses.includes(400) ? [`${name} 400`] : []),
+      ...(takesBody ? [413, 415].filter((s) => !statuses.includes(s)).map((s) => `${name} ${s}`) : []),
       ...(secured && !statuses.includes(401) ? [`${name} 401`] : []),
       // GET /health reads nothing (liveness): nothing of it can outlive the budget.
       ...(name !== "GET /health" && !statuses.includes(503) ? [`${name} 503`] : []),

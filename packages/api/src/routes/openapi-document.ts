@@ -103,6 +103,16 @@ function unavailable(route: RouteConfig) {
   };
 }
 
+/**
+ * What `jsonBody` answers before any route with a body runs: documented on each of them, under what the route
+ * itself says of these statuses.
+ */
+const bodyErrors = () => ({
+  400: errorResponse("Malformed JSON or a field violates the schema"),
+  413: errorResponse("Body over 64 KiB"),
+  415: errorResponse("Body is not application/json"),
+});
+
 function operation(route: RouteConfig, schemas: SchemaConverter): Operation {
   const { request } = route;
   const parameters = [
@@ -125,6 +135,7 @@ function operation(route: RouteConfig, schemas: SchemaConverter): Operation {
       : {}),
     responses: Object.fromEntries(
       Object.entries({
+        ...(request?.body ? bodyErrors() : {}),
         ...route.responses,
         ...(route.callsNoDependency ? {} : { 503: unavailable(route) }),
       }).map(([status, { description, content }]) => [
