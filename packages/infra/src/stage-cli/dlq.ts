@@ -11,7 +11,7 @@ import { describeAwsError, resolveTarget, type StageTarget } from "./aws-target.
 import { type Io, parseCommandLine, processIo, StageCliError, textTable, UsageError } from "./cli-support.ts";
 import { requireOutput, stackOutputs } from "./stack-outputs.ts";
 
-export const DLQ_STAGE_USAGE = `Usage: npm run dlq -- list|redrive --stage <name> [--region <r>] [--name order-stream|image-processor] [--json]
+export const DLQ_STAGE_USAGE = `Usage: npm run dlq -- list|redrive --stage <name> [--region <r>] [--name order-stream|image-processor] [--max <n>] [--json]
 
 A deployed stage's dead-letter queues (the stateless stack's outputs OrderStreamDlqUrl and
 ImageProcessorFailuresUrl): Lambda's failure records of order-stream batches and image-processor events.
