@@ -18,9 +18,9 @@ ImageProcessorFailuresUrl): Lambda's failure records of order-stream batches and
   list      peeks at up to --max messages (default 50) per queue with a visibility timeout of 0: they stay
             visible to everyone and in the queue; each peek adds one to their ApproximateReceiveCount
   redrive   image-processor: invokes the function again with each stored S3 event and deletes the messages
-            whose invocation succeeded; the others are made visible again at once. order-stream: refused,
-            see docs/operations.md ("order-stream-dlq"): its messages point into the 24-hour stream and hold
-            no orders, and replaying them outside the event source mapping skips its filters`;
+            whose invocation succeeded; the others are made visible again at once. order-stream: not
+            built (docs/operations.md, "order-stream-dlq"): its messages point into the 24-hour stream and
+            hold no orders, and a replay would have to apply the event source mapping's filters itself`;
 
 /** The stage's queues, by the stateless stack's output that names each one's URL. */
 export const DLQ_OUTPUTS = {
@@ -212,9 +212,9 @@ export async function redriveImageEvents(
 }
 
 export const ORDER_STREAM_REDRIVE_REFUSAL =
-  "The order-stream queue cannot be redriven from here: each message is Lambda's pointer to a batch of the " +
-  "orders table's stream (shard and sequence numbers, no orders), readable for 24 hours only, and " +
-  "replaying it outside the event source mapping would skip the mapping's filters. Its orders are still " +
+  "Redriving the order-stream queue is not built: each message is Lambda's pointer to a batch of the " +
+  "orders table's stream (shard and sequence numbers, no orders), readable for 24 hours only, and a replay " +
+  "outside the event source mapping would have to apply the mapping's filters itself. Its orders are still " +
   "PENDING: resolve them as docs/operations.md says under order-stream-dlq, then delete the messages.";
 
 /** `npm run dlq -- <command> --stage <s> ...` with `argv` (what follows `--`). */
