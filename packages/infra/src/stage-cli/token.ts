@@ -45,7 +45,6 @@ export const terminalPrompt: Prompt = (question, hidden) => {
     }
     rl.question(question, (answer) => {
       rl.close();
-      if (hidden) process.stderr.write("\n");
       resolve(answer);
     });
   });
