@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DOCS_CONTENT_SECURITY_POLICY } from "../src/docs/renderer.ts";
+import { DOCS_CONTENT_SECURITY_POLICY, RENDERER_SCRIPT } from "../src/docs/renderer.ts";
 import { appOnDynamoDbLocal } from "./support/app.ts";
 
 // The reference at /docs as a user sees it: the app on DynamoDB Local served on loopback, in Debian's
@@ -114,5 +115,21 @@ describe("/docs in a browser", () => {
     expect(await op.locator(".request-url, .curl").first().innerText()).toContain("/epochs");
     expect(await op.locator(".curl").innerText()).toContain(`x-api-key: ${key}`);
     expect(violations).toEqual([]);
+  });
+
+  it("serves the renderer gzipped to a browser that takes gzip, as it is otherwise, cacheable for good", async () => {
+    const file = readFileSync(createRequire(import.meta.url).resolve("swagger-ui-dist/swagger-ui-bundle.js"));
+    const gzipped = await page.request.get(`${origin}${RENDERER_SCRIPT}`, {
+      headers: { "accept-encoding": "gzip" },
+    });
+    const raw = await fetch(`${origin}${RENDERER_SCRIPT}`, { headers: { "accept-encoding": "identity" } });
+
+    expect(gzipped.headers()["content-encoding"]).toBe("gzip");
+    expect(gzipped.headers().vary).toBe("Accept-Encoding");
+    expect(Number(gzipped.headers()["content-length"])).toBeLessThan(file.length / 3);
+    expect((await gzipped.body()).equals(file)).toBe(true);
+    expect(raw.headers.get("content-encoding")).toBeNull();
+    expect(Buffer.from(await raw.arrayBuffer()).equals(file)).toBe(true);
+    expect(raw.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
   });
 });

@@ -5,6 +5,7 @@ import {
   docsPage,
   INIT_SCRIPT,
   INIT_SCRIPT_SOURCE,
+  loadRenderer,
   RENDERER_SCRIPT,
   RENDERER_STYLE,
   type RendererAssets,
@@ -16,7 +17,13 @@ import { type ApiBuilder, tracedAs } from "./route.ts";
 const DOCUMENT_PATH = "/openapi.json";
 
 /** A text answer with its type and caching; the `/docs` page also with its own CSP (kept by securityHeaders). */
-function text(c: Context<AppEnv>, body: string, type: string, cache: string, policy?: string) {
+function text(
+  c: Context<AppEnv>,
+  body: string | Uint8Array<ArrayBuffer>,
+  type: string,
+  cache: string,
+  policy?: string,
+) {
   c.header("Content-Type", `${type}; charset=utf-8`);
   c.header("Cache-Control", cache);
   if (policy) c.header("Content-Security-Policy", policy);
@@ -57,13 +64,16 @@ export function docsRoutes({ app, routes, trace }: ApiBuilder) {
       },
     });
   });
-  // The source reads swagger-ui-dist's files; the Lambda bundle has them in a lazy chunk (`#docs-renderer`).
-  const renderer = loadOnce(async (): Promise<RendererAssets> => {
-    const { rendererAssets } = await import("#docs-renderer");
-    return rendererAssets();
-  });
+  const renderer = loadOnce(loadRenderer);
   // The renderer's paths carry its version: a browser may keep its files for good.
   const forGood = "public, max-age=31536000, immutable";
+  const asset = (name: keyof RendererAssets, type: string) => async (c: Context<AppEnv>) => {
+    const { plain, gzipped } = await renderer();
+    const gzip = /\bgzip\b/.test(c.req.header("accept-encoding") ?? "");
+    c.header("Vary", "Accept-Encoding");
+    if (gzip) c.header("Content-Encoding", "gzip");
+    return text(c, gzip ? gzipped[name] : plain[name], type, forGood);
+  };
 
   // Not operations of the API (the document leaves them out), so not `mount`ed; traced by method and path.
   const get = (path: string, handler: Handler<AppEnv>) =>
@@ -73,6 +83,6 @@ export function docsRoutes({ app, routes, trace }: ApiBuilder) {
     text(c, docsPage(info.title, DOCUMENT_PATH), "text/html", "no-cache", DOCS_CONTENT_SECURITY_POLICY),
   );
   get(INIT_SCRIPT, (c) => text(c, INIT_SCRIPT_SOURCE, "text/javascript", "no-cache"));
-  get(RENDERER_SCRIPT, async (c) => text(c, (await renderer()).script, "text/javascript", forGood));
-  get(RENDERER_STYLE, async (c) => text(c, (await renderer()).style, "text/css", forGood));
+  get(RENDERER_SCRIPT, asset("script", "text/javascript"));
+  get(RENDERER_STYLE, asset("style", "text/css"));
 }
