@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { StageCliError, UsageError } from "../src/stage-cli/cli-support.ts";
 import { type Prompt, tokenStageMain } from "../src/stage-cli/token.ts";
 import { temporaryPassword, userMain } from "../src/stage-cli/user.ts";
+import { srpServer } from "./srp-server.ts";
 import { captureIo, fakeAwsEnvironment, stackWithOutputs } from "./stage-cli-support.ts";
 
 const POOL = "us-east-1_AbCdEfGhI";
@@ -127,6 +128,36 @@ const verifierChallenge = {
 const tokens = { AccessToken: "eyJ.access.token", IdToken: "eyJ.id", RefreshToken: "r", ExpiresIn: 3600 };
 
 describe("npm run token -- --stage <s>", () => {
+  it("proves the password with SRP: the signature is the one Cognito computes for the user's verifier", async () => {
+    const server = srpServer(POOL, SUB, "Correct-horse-9");
+    cognito.on(InitiateAuthCommand).resolves({
+      ChallengeName: "PASSWORD_VERIFIER",
+      Session: "session-1",
+      ChallengeParameters: server.challenge,
+    });
+    cognito.on(RespondToAuthChallengeCommand).resolves({ AuthenticationResult: tokens });
+    const signatureFor = (password: string) => async () => {
+      cognito.resetHistory();
+      vi.stubEnv("MERIDIAN_PASSWORD", password);
+      await tokenStageMain(["--stage", "dev", "--email", "alice@example.com"], captureIo());
+      const srpA = (inputs(InitiateAuthCommand)[0] as { AuthParameters: { SRP_A: string } }).AuthParameters
+        .SRP_A;
+      const { ChallengeResponses } = inputs(RespondToAuthChallengeCommand)[0] as {
+        ChallengeResponses: { PASSWORD_CLAIM_SIGNATURE: string; TIMESTAMP: string };
+      };
+      return {
+        sent: ChallengeResponses.PASSWORD_CLAIM_SIGNATURE,
+        expected: server.expectedSignature(srpA, ChallengeResponses.TIMESTAMP),
+      };
+    };
+
+    const right = await signatureFor("Correct-horse-9")();
+    const wrong = await signatureFor("Correct-horse-8")();
+
+    expect(right.sent).toBe(right.expected);
+    expect(wrong.sent).not.toBe(wrong.expected);
+  });
+
   it("signs in to the web client with SRP and prints only the access token", async () => {
     vi.stubEnv("MERIDIAN_PASSWORD", "Correct-horse-9");
     cognito.on(InitiateAuthCommand).resolves(verifierChallenge);
