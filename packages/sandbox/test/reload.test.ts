@@ -70,6 +70,14 @@ describe("npm start's reload", () => {
       ),
     ).toBe(true);
 
+    // What the reloaded app loads on demand (the OpenAPI generator, the reference page's renderer, read
+    // from the installed swagger-ui-dist) still loads.
+    expect((await api("/openapi.json")).status).toBe(200);
+    const page = await (await api("/docs")).text();
+    const script = page.match(/src="([^"]+\.js)"/)?.[1];
+    expect(script).toBeDefined();
+    expect((await api(new URL(script ?? "", `${sandbox.url}/docs`).pathname)).status).toBe(200);
+
     // The engine and what it holds, and the development key, survived the reload.
     expect(sandbox.dynamodbStatus?.().pid).toBe(enginePid);
     expect((await api(`/epochs/${id}`)).status).toBe(200);

@@ -34,14 +34,6 @@ export interface AppWatcher {
  */
 export async function watchApp(options: AppWatchOptions): Promise<AppWatcher> {
   const packagesDir = options.packagesDir ?? PACKAGES_DIR;
-  const outDir = join(
-    options.realPackagesDir ?? PACKAGES_DIR,
-    "..",
-    "node_modules",
-    ".cache",
-    "meridian",
-    "reload",
-  );
   let builder: AppBuilder | undefined;
   let timer: NodeJS.Timeout | undefined;
   let changed: string | undefined;
@@ -51,7 +43,7 @@ export async function watchApp(options: AppWatchOptions): Promise<AppWatcher> {
 
   const reload = async (file: string, since: number) => {
     await warming;
-    builder ??= await appBuilder(packagesDir, outDir, options.realPackagesDir);
+    builder ??= await appBuilder(packagesDir, options.realPackagesDir);
     try {
       const built = await builder.build();
       if (closed) return;
@@ -89,7 +81,7 @@ export async function watchApp(options: AppWatchOptions): Promise<AppWatcher> {
   };
 
   // esbuild reads the sources in the background now: the first reload is as quick as the next ones.
-  const warming = appBuilder(packagesDir, outDir, options.realPackagesDir).then(async (made) => {
+  const warming = appBuilder(packagesDir, options.realPackagesDir).then(async (made) => {
     builder = made;
     await made.warm();
   });
