@@ -1,5 +1,6 @@
-import { generateKeyPairSync } from "node:crypto";
-import { Hono } from "hono";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { clientRequestId, errorBody } from "@meridian/api";
+import { type Context, Hono } from "hono";
 import { importJWK, type JWK, SignJWT } from "jose";
 import type { SandboxHome } from "./home.ts";
 import type { MetricsCollector } from "./metrics-collector.ts";
@@ -71,6 +72,23 @@ export async function signLocalToken(key: LocalIssuerKey, request: TokenRequest)
 /** Routes the sandbox serves beside the API, under `/_sandbox`: the issuer's JWKS and the metrics. */
 export function sandboxRoutes(key: LocalIssuerKey, metrics: MetricsCollector): Hono {
   const app = new Hono();
+  // As the API does: every answer carries X-Request-Id (a client's well-formed one kept); a path nobody
+  // serves and a failure answer the API's JSON error body, a 500 without internals.
+  app.use(async (c, next) => {
+    c.header("x-request-id", clientRequestId(c.req.header("x-request-id")));
+    await next();
+  });
+  const requestId = (c: Context) => c.res.headers.get("x-request-id") ?? randomUUID();
+  app.notFound((c) =>
+    c.json(
+      errorBody(requestId(c), { code: "ROUTE_NOT_FOUND", message: `No route ${c.req.method} ${c.req.path}` }),
+      404,
+    ),
+  );
+  app.onError((error, c) => {
+    console.error(`sandbox: ${c.req.method} ${c.req.path} failed:`, error);
+    return c.json(errorBody(requestId(c), { code: "INTERNAL", message: "Internal server error" }), 500);
+  });
   app.get(`${ISSUER_PATH}/.well-known/jwks.json`, (c) => c.json(publicJwks(key)));
   app.get("/_sandbox/metrics", (c) => c.json({ metrics: metrics.snapshot() }));
   return app;

@@ -18,6 +18,11 @@ export interface ObserveOptions {
 }
 
 const CLIENT_ID = /^[\w.:=-]{1,200}$/;
+
+/** A client's `X-Request-Id` when it is well-formed (kept for correlation), else a new UUID. */
+export function clientRequestId(header: string | undefined): string {
+  return header && CLIENT_ID.test(header) ? header : crypto.randomUUID();
+}
 /** The request metrics are kept per route and for the whole service (GET /metrics reads the latter). */
 const SERVICE_ROLLUP = [["service"]] as const;
 
@@ -42,8 +47,7 @@ export function observeRequests(options: ObserveOptions) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now();
     const fromClient = c.req.header("x-request-id");
-    const requestId =
-      fromFrontDoor?.(c) ?? (fromClient && CLIENT_ID.test(fromClient) ? fromClient : crypto.randomUUID());
+    const requestId = fromFrontDoor?.(c) ?? clientRequestId(fromClient);
     const counts: MetricValue[] = [];
     c.set("requestId", requestId);
     c.set("counts", counts);
