@@ -1,45 +1,34 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, type RunningBrowser } from "../../web/test/browser/browser.ts";
 import { DOCS_CONTENT_SECURITY_POLICY, RENDERER_SCRIPT } from "../src/docs/renderer.ts";
 import { appOnDynamoDbLocal } from "./support/app.ts";
 
 // The reference at /docs as a user sees it: the app on DynamoDB Local served on loopback, in Debian's
-// Chromium (the flags TOOLCHAIN.md gives, so it dials nobody at start).
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+// Chromium, launched as the dashboard's browser tests launch it.
 
 let server: ReturnType<typeof serve>;
 let origin = "";
 let key = "";
 let close: () => void;
-let browser: Browser;
+let chrome: RunningBrowser;
 let page: Page;
 /** Every URL the page asked for, and every CSP violation it reported. */
 const requested: string[] = [];
 const violations: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
   const built = await appOnDynamoDbLocal();
   ({ key, close } = built);
   server = serve({ fetch: built.app.fetch, hostname: "127.0.0.1", port: 0 });
   await new Promise((resolve) => server.once("listening", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  chrome = await launchChromium();
+  page = await chrome.browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on("request", (request) => requested.push(request.url()));
   page.on("console", (message) => {
     if (/Content.Security.Policy/i.test(message.text())) violations.push(message.text());
@@ -52,7 +41,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await chrome?.close();
   server?.close();
   close?.();
 });
