@@ -69,14 +69,13 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Hono {
     c.header("cache-control", "no-cache");
     return c.json(options.config);
   });
+  const assets = join(options.dir, "assets");
+  const index = serveStatic({ path: join(options.dir, "index.html") });
   const file = serveStatic({
     root: options.dir,
     rewriteRequestPath: (path) => path.slice(base.length),
     onFound: (path, c) => {
-      c.header(
-        "cache-control",
-        path.includes(`${join(options.dir, "assets")}`) ? "public, max-age=31536000, immutable" : "no-cache",
-      );
+      c.header("cache-control", path.includes(assets) ? "public, max-age=31536000, immutable" : "no-cache");
     },
   });
   app.get(`${base}/*`, async (c, next) => {
@@ -90,7 +89,6 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Hono {
   app.get(`${base}/*`, async (c, next) => {
     const last = c.req.path.slice(c.req.path.lastIndexOf("/") + 1);
     if (last.includes(".")) return next();
-    const index = serveStatic({ path: join(options.dir, "index.html") });
     c.header("cache-control", "no-cache");
     return index(c, next);
   });
