@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_AUDIENCE } from "../src/issuer.ts";
 import type { Sandbox } from "../src/sandbox.ts";
-import { startTestSandbox } from "./support.ts";
+import { errorOf, startTestSandbox } from "./support.ts";
 
 // A build as Vite lays it out (base /app/): index.html and hashed assets.
 const dir = mkdtempSync(join(tmpdir(), "dashboard-test-"));
@@ -60,6 +60,10 @@ describe("the dashboard at /app/", () => {
     expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toMatch(/json/);
+    expect(await errorOf(missing)).toMatchObject({
+      code: "NOT_FOUND",
+      requestId: missing.headers.get("x-request-id"),
+    });
   });
 
   it("redirects /app to /app/ and another host name to the origin it signs in on", async () => {

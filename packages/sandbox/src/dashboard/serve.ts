@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serveStatic } from "@hono/node-server/serve-static";
+import { errorBody } from "@meridian/api";
 import { DASHBOARD_BASE, type DashboardConfig } from "@meridian/core";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
@@ -92,8 +94,15 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Hono {
     c.header("cache-control", "no-cache");
     return index(c, next);
   });
+  // The API's error body, with the id the sandbox's routes give every answer.
   app.get(`${base}/*`, (c) =>
-    c.json({ error: { code: "NOT_FOUND", message: "No such file in the dashboard" } }, 404),
+    c.json(
+      errorBody(c.res.headers.get("x-request-id") ?? randomUUID(), {
+        code: "NOT_FOUND",
+        message: "No such file in the dashboard",
+      }),
+      404,
+    ),
   );
 
   const hub = options.reload;
